@@ -1,0 +1,259 @@
+//! The tape: a list of recorded values and their backward closures, walked in reverse.
+
+use crate::Tensor;
+use std::cell::RefCell;
+
+/// Computes the gradients of an op's inputs from the gradient of its output.
+/// `needs[i]` tells whether input `i` wants a gradient; entries for the others may be `None`.
+pub(crate) type BackwardFn = Box<dyn FnOnce(&Tensor, &[bool]) -> Vec<Option<Tensor>>>;
+
+struct Node {
+    value: Tensor,
+    parents: Vec<usize>,
+    backward: Option<BackwardFn>,
+    requires_grad: bool,
+}
+
+/// Records operations for reverse-mode differentiation. One tape per forward pass.
+///
+/// A tape made with [`Tape::no_grad`] records values only: no backward closures are kept, which is
+/// what inference wants.
+pub struct Tape {
+    nodes: RefCell<Vec<Node>>,
+    grad_enabled: bool,
+    training: bool,
+}
+
+impl std::fmt::Debug for Tape {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tape")
+            .field("nodes", &self.nodes.borrow().len())
+            .field("grad_enabled", &self.grad_enabled)
+            .field("training", &self.training)
+            .finish()
+    }
+}
+
+impl Default for Tape {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A value recorded on a tape. Copyable handle; ops on it record new values on the same tape.
+#[derive(Clone, Copy)]
+pub struct Var<'t> {
+    pub(crate) tape: &'t Tape,
+    pub(crate) id: usize,
+}
+
+impl std::fmt::Debug for Var<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Var#{} {:?}", self.id, self.value())
+    }
+}
+
+impl Tape {
+    /// A tape that records backward closures (training mode: dropout active).
+    pub fn new() -> Self {
+        Tape {
+            nodes: RefCell::new(Vec::with_capacity(256)),
+            grad_enabled: true,
+            training: true,
+        }
+    }
+
+    /// A tape that records no backward closures (inference mode: dropout off).
+    pub fn no_grad() -> Self {
+        Tape {
+            nodes: RefCell::new(Vec::with_capacity(256)),
+            grad_enabled: false,
+            training: false,
+        }
+    }
+
+    /// Whether dropout and other training-only behaviour is active.
+    pub fn is_training(&self) -> bool {
+        self.training
+    }
+
+    /// Whether backward closures are recorded.
+    pub fn grad_enabled(&self) -> bool {
+        self.grad_enabled
+    }
+
+    /// Number of recorded values.
+    pub fn len(&self) -> usize {
+        self.nodes.borrow().len()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A leaf that wants a gradient (a parameter).
+    pub fn param(&self, value: Tensor) -> Var<'_> {
+        self.push(value, Vec::new(), None, self.grad_enabled)
+    }
+
+    /// A leaf without gradient (data, masks, constants).
+    pub fn constant(&self, value: Tensor) -> Var<'_> {
+        self.push(value, Vec::new(), None, false)
+    }
+
+    fn push(
+        &self,
+        value: Tensor,
+        parents: Vec<usize>,
+        backward: Option<BackwardFn>,
+        requires_grad: bool,
+    ) -> Var<'_> {
+        let mut nodes = self.nodes.borrow_mut();
+        nodes.push(Node {
+            value,
+            parents,
+            backward,
+            requires_grad,
+        });
+        Var {
+            tape: self,
+            id: nodes.len() - 1,
+        }
+    }
+
+    /// Records the result of an op on `parents`. The backward closure is kept only when the tape
+    /// records gradients and some parent wants one.
+    pub(crate) fn record(
+        &self,
+        value: Tensor,
+        parents: &[Var<'_>],
+        backward: impl FnOnce(&Tensor, &[bool]) -> Vec<Option<Tensor>> + 'static,
+    ) -> Var<'_> {
+        let requires_grad = self.grad_enabled && {
+            let nodes = self.nodes.borrow();
+            parents.iter().any(|p| nodes[p.id].requires_grad)
+        };
+        if requires_grad {
+            let ids = parents.iter().map(|p| p.id).collect();
+            self.push(value, ids, Some(Box::new(backward)), true)
+        } else {
+            self.push(value, Vec::new(), None, false)
+        }
+    }
+
+    pub(crate) fn value_of(&self, id: usize) -> Tensor {
+        self.nodes.borrow()[id].value.clone()
+    }
+
+    pub(crate) fn requires_grad_of(&self, id: usize) -> bool {
+        self.nodes.borrow()[id].requires_grad
+    }
+
+    /// Back-propagates from `root` (seeded with ones of its shape; usually a scalar loss) and
+    /// returns the gradients. The backward closures are consumed: call once per tape.
+    ///
+    /// # Panics
+    /// When called on a tape without gradients or twice on the same tape.
+    pub fn backward(&self, root: Var<'_>) -> Grads {
+        assert!(self.grad_enabled, "backward on a no_grad tape");
+        let seed = Tensor::ones(root.value().shape());
+        self.backward_with(root, seed)
+    }
+
+    /// Back-propagates from `root` seeded with the gradient `seed` (same shape as `root`).
+    pub fn backward_with(&self, root: Var<'_>, seed: Tensor) -> Grads {
+        assert!(
+            std::ptr::eq(root.tape, self),
+            "backward: variable from another tape"
+        );
+        assert_eq!(
+            seed.shape(),
+            root.value().shape(),
+            "backward: seed shape differs from root"
+        );
+        let mut nodes = self.nodes.borrow_mut();
+        let mut grads: Vec<Option<Tensor>> = vec![None; root.id + 1];
+        grads[root.id] = Some(seed);
+        for id in (0..=root.id).rev() {
+            let Some(g) = grads[id].take() else { continue };
+            let node = &mut nodes[id];
+            if let Some(bw) = node.backward.take() {
+                let parents = std::mem::take(&mut node.parents);
+                let needs: Vec<bool> = parents.iter().map(|&p| nodes[p].requires_grad).collect();
+                let parent_grads = bw(&g, &needs);
+                debug_assert_eq!(parent_grads.len(), parents.len());
+                for ((p, pg), need) in parents.into_iter().zip(parent_grads).zip(needs) {
+                    let Some(pg) = pg else { continue };
+                    if !need {
+                        continue;
+                    }
+                    accumulate(&mut grads[p], pg);
+                }
+            } else if nodes[id].parents.is_empty() && nodes[id].requires_grad {
+                // A leaf: keep its gradient.
+                grads[id] = Some(g);
+            }
+        }
+        Grads { grads }
+    }
+}
+
+fn accumulate(slot: &mut Option<Tensor>, g: Tensor) {
+    match slot {
+        None => *slot = Some(g),
+        Some(acc) => {
+            assert_eq!(
+                acc.shape(),
+                g.shape(),
+                "gradient accumulation: shapes differ"
+            );
+            neurodiv_kernels::elementwise::axpy(1.0, g.data(), acc.data_mut());
+        }
+    }
+}
+
+/// Gradients returned by [`Tape::backward`], looked up by variable.
+#[derive(Debug)]
+pub struct Grads {
+    grads: Vec<Option<Tensor>>,
+}
+
+impl Grads {
+    /// The gradient of a leaf variable, or `None` if it did not influence the root.
+    pub fn get(&self, v: Var<'_>) -> Option<&Tensor> {
+        self.grads.get(v.id).and_then(|g| g.as_ref())
+    }
+
+    /// Takes the gradient out (avoids a copy).
+    pub fn take(&mut self, v: Var<'_>) -> Option<Tensor> {
+        self.grads.get_mut(v.id).and_then(|g| g.take())
+    }
+}
+
+impl<'t> Var<'t> {
+    /// The recorded value (shares data, no copy).
+    pub fn value(&self) -> Tensor {
+        self.tape.value_of(self.id)
+    }
+
+    /// The shape of the value.
+    pub fn shape(&self) -> Vec<usize> {
+        self.tape.nodes.borrow()[self.id].value.shape().to_vec()
+    }
+
+    /// The tape this variable lives on.
+    pub fn tape(&self) -> &'t Tape {
+        self.tape
+    }
+
+    /// Whether a gradient flows to this variable.
+    pub fn requires_grad(&self) -> bool {
+        self.tape.requires_grad_of(self.id)
+    }
+
+    /// A constant on the same tape.
+    pub fn constant(&self, t: Tensor) -> Var<'t> {
+        self.tape.constant(t)
+    }
+}

@@ -1,0 +1,1 @@
+//! FP16 and BF16 storage with f32 accumulation.
