@@ -1,0 +1,2 @@
+//! The neurodiv command line.
+fn main() {}

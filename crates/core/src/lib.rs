@@ -1,0 +1,1 @@
+//! The NeuralModel trait, BaseConfig, the trainer, prediction and checkpoints.

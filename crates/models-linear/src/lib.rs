@@ -1,0 +1,1 @@
+//! Linear forecasting models: DLinear, NLinear, RLinear.

@@ -1,0 +1,1 @@
+//! MLP-based forecasting models: MLP, NBEATS, NBEATSx, NHITS, TiDE, TSMixer, MLPMultivariate.

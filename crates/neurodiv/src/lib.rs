@@ -1,0 +1,1 @@
+//! Neuro-Divergent: neural time-series forecasting in Rust (facade).

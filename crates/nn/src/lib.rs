@@ -1,0 +1,1 @@
+//! Parameters, initialisers and layers shared by the model families.

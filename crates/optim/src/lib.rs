@@ -1,0 +1,1 @@
+//! Optimizers, LR schedulers, gradient clipping and losses.
