@@ -2,10 +2,21 @@
 //! backward closure that captures only what the gradient needs.
 
 mod arith;
+mod axis;
 mod broadcast;
+mod conv;
+mod dropout;
+mod gather;
+mod interpolate;
+mod layout;
 mod matmul;
+mod normalize;
+mod patches;
+mod pool;
 mod reduce;
+mod scan;
 mod shape;
 mod unary;
 
 pub use broadcast::{broadcast_shape, sum_to_shape};
+pub use interpolate::InterpolateMode;

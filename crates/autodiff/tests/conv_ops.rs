@@ -1,0 +1,161 @@
+//! conv1d (and its causal form): hand cases, a naive reference, and gradient checks.
+
+mod common;
+
+use common::{assert_close, gradcheck, grads_of, rand};
+use neurodiv_autodiff::Tensor;
+use neurodiv_autodiff::gradcheck::assert_gradients;
+use proptest::prelude::*;
+
+fn t(shape: &[usize], v: &[f32]) -> Tensor {
+    Tensor::from_vec(shape, v.to_vec())
+}
+
+/// Direct PyTorch-style cross-correlation, as the definition reads.
+#[allow(clippy::too_many_arguments)]
+fn reference(
+    x: &Tensor,
+    w: &Tensor,
+    b: Option<&Tensor>,
+    stride: usize,
+    pad: (usize, usize),
+    dil: usize,
+    groups: usize,
+) -> Vec<f32> {
+    let (bs, cin, len) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+    let (cout, cg, k) = (w.shape()[0], w.shape()[1], w.shape()[2]);
+    let og = cout / groups;
+    let l_out = (len + pad.0 + pad.1 - dil * (k - 1) - 1) / stride + 1;
+    let mut y = vec![0.0; bs * cout * l_out];
+    for n in 0..bs {
+        for co in 0..cout {
+            let g = co / og;
+            for t in 0..l_out {
+                let mut acc = b.map_or(0.0, |b| b.data()[co]);
+                for c in 0..cg {
+                    let ci = g * cg + c;
+                    for kk in 0..k {
+                        let pos = (t * stride + kk * dil) as isize - pad.0 as isize;
+                        if pos >= 0 && (pos as usize) < len {
+                            acc += w.data()[(co * cg + c) * k + kk]
+                                * x.data()[(n * cin + ci) * len + pos as usize];
+                        }
+                    }
+                }
+                y[(n * cout + co) * l_out + t] = acc;
+            }
+        }
+    }
+    y
+}
+
+#[test]
+fn conv1d_hand_cases() {
+    let x = t(&[1, 1, 4], &[1., 2., 3., 4.]);
+    let w = t(&[1, 1, 2], &[2., 1.]);
+    let b = t(&[1], &[0.5]);
+    // y[t] = 2 x[t] + x[t + 1] + 0.5
+    let (y, g) = grads_of(&[x.clone(), w.clone(), b.clone()], None, |_, v| {
+        v[0].conv1d(v[1], Some(v[2]), 1, (0, 0), 1, 1)
+    });
+    assert_eq!(y.shape(), &[1, 1, 3]);
+    assert_close(y.data(), &[4.5, 7.5, 10.5], 1e-6);
+    assert_close(g[0].data(), &[2., 3., 3., 1.], 1e-6);
+    assert_close(g[1].data(), &[6., 9.], 1e-6);
+    assert_close(g[2].data(), &[3.], 1e-6);
+    // Causal: padded on the left by K - 1, output t sees inputs up to t.
+    let (y, _) = grads_of(&[x, w], None, |_, v| v[0].conv1d_causal(v[1], None, 1, 1));
+    assert_close(y.data(), &[1., 4., 7., 10.], 1e-6);
+    // Stride 2, dilation 2, padding (1, 1): padded input [0, 1, 2, 3, 4, 5, 0].
+    let x = t(&[1, 1, 5], &[1., 2., 3., 4., 5.]);
+    let w = t(&[1, 1, 2], &[1., 1.]);
+    let (y, _) = grads_of(&[x, w], None, |_, v| {
+        v[0].conv1d(v[1], None, 2, (1, 1), 2, 1)
+    });
+    assert_close(y.data(), &[2., 6., 4.], 1e-6);
+    // Two groups, one channel each.
+    let x = t(&[1, 2, 3], &[1., 2., 3., 4., 5., 6.]);
+    let w = t(&[2, 1, 1], &[10., 100.]);
+    let (y, _) = grads_of(&[x, w], None, |_, v| {
+        v[0].conv1d(v[1], None, 1, (0, 0), 1, 2)
+    });
+    assert_close(y.data(), &[10., 20., 30., 400., 500., 600.], 1e-4);
+}
+
+#[test]
+fn causal_conv_does_not_see_the_future() {
+    let x = rand(&[1, 2, 6], 1);
+    let w = rand(&[3, 2, 3], 2);
+    let seed = {
+        let mut s = vec![0.0; 3 * 6];
+        for c in 0..3 {
+            s[c * 6 + 2] = 1.0; // gradient of output position 2 only
+        }
+        Tensor::from_vec(&[1, 3, 6], s)
+    };
+    let (y, g) = grads_of(&[x, w], Some(seed), |_, v| {
+        v[0].conv1d_causal(v[1], None, 2, 1)
+    });
+    assert_eq!(y.shape(), &[1, 3, 6]);
+    for c in 0..2 {
+        for l in 3..6 {
+            assert_eq!(
+                g[0].data()[c * 6 + l],
+                0.0,
+                "input {l} of channel {c} leaks"
+            );
+        }
+    }
+}
+
+#[test]
+fn conv1d_matches_reference_and_gradchecks() {
+    let cases = [
+        // (B, C_in, L, C_out, K, stride, pad, dilation, groups)
+        (2, 2, 5, 3, 3, 1, (0, 0), 1, 1),
+        (1, 4, 7, 2, 2, 2, (1, 2), 2, 2),
+        (2, 3, 4, 3, 2, 1, (2, 0), 1, 3),
+        (1, 2, 6, 4, 3, 3, (1, 1), 1, 1),
+    ];
+    for (i, &(b, ci, l, co, k, s, p, d, g)) in cases.iter().enumerate() {
+        let seed = 10 * i as u64;
+        let x = rand(&[b, ci, l], seed);
+        let w = rand(&[co, ci / g, k], seed + 1);
+        let bias = rand(&[co], seed + 2);
+        let (y, _) = grads_of(&[x.clone(), w.clone(), bias.clone()], None, |_, v| {
+            v[0].conv1d(v[1], Some(v[2]), s, p, d, g)
+        });
+        assert_close(y.data(), &reference(&x, &w, Some(&bias), s, p, d, g), 1e-5);
+        assert_gradients(&[x.clone(), w.clone(), bias], |_, v| {
+            v[0].conv1d(v[1], Some(v[2]), s, p, d, g)
+        });
+        assert_gradients(&[x, w], |_, v| v[0].conv1d(v[1], None, s, p, d, g));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10))]
+    #[test]
+    fn prop_conv1d(
+        b in 1usize..3, cg in 1usize..3, og in 1usize..3, groups in 1usize..3,
+        l in 1usize..7, k in 1usize..4, stride in 1usize..3, dil in 1usize..3,
+        pl in 0usize..3, pr in 0usize..3, seed in 0u64..1000,
+    ) {
+        let (ci, co) = (cg * groups, og * groups);
+        prop_assume!(l + pl + pr > dil * (k - 1));
+        let x = rand(&[b, ci, l], seed);
+        let w = rand(&[co, cg, k], seed + 1);
+        let bias = rand(&[co], seed + 2);
+        let (y, _) = grads_of(&[x.clone(), w.clone(), bias.clone()], None, |_, v| {
+            v[0].conv1d(v[1], Some(v[2]), stride, (pl, pr), dil, groups)
+        });
+        let want = reference(&x, &w, Some(&bias), stride, (pl, pr), dil, groups);
+        prop_assert!(y.data().iter().zip(&want).all(|(a, b)| (a - b).abs() < 1e-5));
+        let res = gradcheck(&[x.clone(), w.clone(), bias], |_, v| {
+            v[0].conv1d(v[1], Some(v[2]), stride, (pl, pr), dil, groups)
+        });
+        prop_assert!(res.is_ok(), "conv1d {:?}", res);
+        let res = gradcheck(&[x, w], |_, v| v[0].conv1d_causal(v[1], None, dil, groups));
+        prop_assert!(res.is_ok(), "causal {:?}", res);
+    }
+}
