@@ -1,1 +1,17 @@
 //! Parameters, initialisers and layers shared by the model families.
+//!
+//! A model owns a [`ParamStore`] of named tensors (`blocks.0.mlp.1.weight`). Layers hold only the
+//! [`ParamId`]s of their tensors and their sizes. For a forward pass the store is bound to a tape
+//! in a [`Ctx`], which hands each layer its parameters as tape variables and, after backward,
+//! collects their gradients in the store's order.
+
+mod ctx;
+pub mod init;
+mod layers;
+mod norm;
+mod store;
+
+pub use ctx::Ctx;
+pub use layers::{Activation, Linear, Mlp};
+pub use norm::{Dropout, Embedding, LayerNorm};
+pub use store::{ParamId, ParamStore};

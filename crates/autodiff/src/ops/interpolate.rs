@@ -4,7 +4,7 @@ use super::axis::rows;
 use crate::{Tensor, Var};
 
 /// How [`Var::interpolate1d`] computes the new samples.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum InterpolateMode {
     /// `mode='nearest'`: output `i` copies input `min(floor(i * L_in / L_out), L_in - 1)`.
     Nearest,

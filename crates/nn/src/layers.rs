@@ -1,0 +1,186 @@
+//! Linear layers, activations and the multi-layer perceptron.
+
+use crate::{Ctx, ParamId, ParamStore, init};
+use neurodiv_autodiff::Var;
+use neurodiv_kernels::Rng;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// Activation functions, named as NeuralForecast names them (`"ReLU"`, `"Softplus"`, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Activation {
+    /// `max(x, 0)`
+    ReLU,
+    /// `ln(1 + e^x)`
+    Softplus,
+    /// `tanh(x)`
+    Tanh,
+    /// `1 / (1 + e^-x)`
+    Sigmoid,
+    /// Exact GELU.
+    GELU,
+    /// Leaky ReLU with slope 0.01 (PyTorch's default).
+    LeakyReLU,
+    /// `x * sigmoid(x)`
+    SiLU,
+    /// The identity.
+    Identity,
+}
+
+impl Activation {
+    /// Applies the activation.
+    pub fn apply<'t>(self, x: Var<'t>) -> Var<'t> {
+        match self {
+            Activation::ReLU => x.relu(),
+            Activation::Softplus => x.softplus(),
+            Activation::Tanh => x.tanh(),
+            Activation::Sigmoid => x.sigmoid(),
+            Activation::GELU => x.gelu(),
+            Activation::LeakyReLU => x.leaky_relu(0.01),
+            Activation::SiLU => x.silu(),
+            Activation::Identity => x,
+        }
+    }
+
+    /// Every accepted name.
+    pub const NAMES: &'static [&'static str] = &[
+        "ReLU",
+        "Softplus",
+        "Tanh",
+        "Sigmoid",
+        "GELU",
+        "LeakyReLU",
+        "SiLU",
+        "Identity",
+    ];
+}
+
+impl FromStr for Activation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Ok(match s.to_ascii_lowercase().as_str() {
+            "relu" => Activation::ReLU,
+            "softplus" => Activation::Softplus,
+            "tanh" => Activation::Tanh,
+            "sigmoid" => Activation::Sigmoid,
+            "gelu" => Activation::GELU,
+            "leakyrelu" | "leaky_relu" => Activation::LeakyReLU,
+            "silu" | "swish" => Activation::SiLU,
+            "identity" | "none" => Activation::Identity,
+            _ => {
+                return Err(format!(
+                    "unknown activation {s:?}; expected one of {}",
+                    Self::NAMES.join(", ")
+                ));
+            }
+        })
+    }
+}
+
+impl std::fmt::Display for Activation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{self:?}")
+    }
+}
+
+/// A fully connected layer `y = x Wᵀ + b` with PyTorch's layout (`weight` is `[out, in]`) and
+/// PyTorch's default initialisation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Linear {
+    /// `[out, in]`
+    pub weight: ParamId,
+    /// `[out]`
+    pub bias: Option<ParamId>,
+    /// Input features.
+    pub in_features: usize,
+    /// Output features.
+    pub out_features: usize,
+}
+
+impl Linear {
+    /// Creates `{name}.weight` (and `{name}.bias`) in `store`.
+    pub fn new(
+        store: &mut ParamStore,
+        name: &str,
+        in_features: usize,
+        out_features: usize,
+        bias: bool,
+        rng: &mut Rng,
+    ) -> Self {
+        let weight = store.add(
+            format!("{name}.weight"),
+            init::torch_default(&[out_features, in_features], in_features, rng),
+        );
+        let bias = bias.then(|| {
+            store.add(
+                format!("{name}.bias"),
+                init::torch_default(&[out_features], in_features, rng),
+            )
+        });
+        Linear {
+            weight,
+            bias,
+            in_features,
+            out_features,
+        }
+    }
+
+    /// `[..., in] -> [..., out]`
+    pub fn forward<'t>(&self, ctx: &Ctx<'t>, x: Var<'t>) -> Var<'t> {
+        x.linear(ctx.p(self.weight), self.bias.map(|b| ctx.p(b)))
+    }
+}
+
+/// A stack of linear layers with an activation (and dropout) after each hidden layer.
+/// `sizes = [in, h1, ..., out]`; the last layer has no activation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Mlp {
+    /// The layers in order.
+    pub layers: Vec<Linear>,
+    /// Activation after every layer but the last.
+    pub activation: Activation,
+    /// Dropout probability after every hidden activation.
+    pub dropout: f32,
+}
+
+impl Mlp {
+    /// Creates layers `{name}.0`, `{name}.1`, ... with the given sizes.
+    pub fn new(
+        store: &mut ParamStore,
+        name: &str,
+        sizes: &[usize],
+        activation: Activation,
+        dropout: f32,
+        rng: &mut Rng,
+    ) -> Self {
+        assert!(
+            sizes.len() >= 2,
+            "Mlp needs at least input and output sizes, got {sizes:?}"
+        );
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, w)| Linear::new(store, &format!("{name}.{i}"), w[0], w[1], true, rng))
+            .collect();
+        Mlp {
+            layers,
+            activation,
+            dropout,
+        }
+    }
+
+    /// `[..., in] -> [..., out]`
+    pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, mut x: Var<'t>) -> Var<'t> {
+        let last = self.layers.len() - 1;
+        for (i, layer) in self.layers.iter().enumerate() {
+            x = layer.forward(ctx, x);
+            if i < last {
+                x = self.activation.apply(x);
+                if self.dropout > 0.0 {
+                    x = x.dropout(self.dropout, &mut ctx.rng);
+                }
+            }
+        }
+        x
+    }
+}
