@@ -13,7 +13,7 @@
 //! use neurodiv_optim::{LrScheduler, Optimizer, OptimizerKind, StepLr};
 //!
 //! let mut opt = "adam".parse::<OptimizerKind>().unwrap().build();
-//! let sched = StepLr::neuralforecast(1e-3, 1000, 3).unwrap(); // halves every 333 steps
+//! let sched = StepLr::neuralforecast(1e-3, 1000, 3); // halves every 333 steps
 //! let mut params = vec![Tensor::from_vec(&[2], vec![1.0, -1.0])];
 //! let grads = vec![Tensor::from_vec(&[2], vec![0.5, -0.5])];
 //! opt.step(sched.lr(0), &mut params, &grads);

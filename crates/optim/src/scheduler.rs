@@ -80,18 +80,19 @@ impl StepLr {
     /// NeuralForecast's default schedule (`BaseModel.configure_optimizers`): `StepLR` with
     /// `gamma = 0.5` and `step_size = lr_decay_steps`, where
     /// `lr_decay_steps = max(max_steps // num_lr_decays, 1)` when `num_lr_decays > 0`, and
-    /// `10e7` (no decay in practice) otherwise (`-1` or `0`).
-    pub fn neuralforecast(
-        base_lr: f32,
-        max_steps: usize,
-        num_lr_decays: i64,
-    ) -> Result<Self, OptimError> {
+    /// `10e7` (no decay in practice) otherwise (`-1` or `0`). Infallible: the step size is at
+    /// least 1 by construction; check `base_lr` with [`StepLr::validate`] (or the model config).
+    pub fn neuralforecast(base_lr: f32, max_steps: usize, num_lr_decays: i64) -> Self {
         let step_size = if num_lr_decays > 0 {
             (max_steps / num_lr_decays as usize).max(1)
         } else {
             NF_NO_DECAY_STEPS
         };
-        Self::new(base_lr, step_size, 0.5)
+        StepLr {
+            base_lr,
+            step_size,
+            gamma: 0.5,
+        }
     }
 
     /// Checks `base_lr > 0`, `step_size >= 1`, `gamma > 0`.

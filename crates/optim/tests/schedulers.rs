@@ -9,7 +9,7 @@ fn close(a: f32, b: f64) -> bool {
 #[test]
 fn neuralforecast_step_decay() {
     // max_steps 1000, 3 decays: step_size = 1000 // 3 = 333, gamma 0.5.
-    let s = StepLr::neuralforecast(1e-3, 1000, 3).unwrap();
+    let s = StepLr::neuralforecast(1e-3, 1000, 3);
     assert_eq!(s.step_size, 333);
     assert_eq!(s.gamma, 0.5);
     for (step, want) in [
@@ -28,15 +28,15 @@ fn neuralforecast_step_decay() {
     }
     // No decay for -1 (and 0): step size 10e7.
     for n in [-1, 0] {
-        let s = StepLr::neuralforecast(1e-3, 1000, n).unwrap();
+        let s = StepLr::neuralforecast(1e-3, 1000, n);
         assert_eq!(s.step_size, 100_000_000);
         assert_eq!(s.lr(999), 1e-3);
     }
     // More decays than steps: step size floors at 1.
-    let s = StepLr::neuralforecast(1.0, 2, 5).unwrap();
+    let s = StepLr::neuralforecast(1.0, 2, 5);
     assert_eq!(s.step_size, 1);
     assert_eq!(s.lr(3), 0.125);
-    assert!(StepLr::neuralforecast(-1.0, 10, 1).is_err());
+    assert!(StepLr::neuralforecast(-1.0, 10, 1).validate().is_err());
     assert!(StepLr::new(1.0, 0, 0.5).is_err());
     assert!(StepLr::new(1.0, 1, 0.0).is_err());
 }
@@ -121,7 +121,7 @@ fn schedules_round_trip_through_serde() {
     p.observe(3.0);
     let all = vec![
         Schedule::Constant(ConstantLr { lr: 0.1 }),
-        StepLr::neuralforecast(1e-3, 100, 2).unwrap().into(),
+        StepLr::neuralforecast(1e-3, 100, 2).into(),
         CosineAnnealing::new(1e-2, 50, 0.0).unwrap().into(),
         Warmup::cosine(CosineAnnealing::new(1e-2, 50, 1e-4).unwrap().into(), 5, 0.2)
             .unwrap()

@@ -107,14 +107,8 @@ pub(crate) fn smape_terms<'t>(y: Var<'t>, y_hat: Var<'t>) -> Var<'t> {
     let denom = y.abs().add(y_hat.abs());
     // Where |y| + |ŷ| = 0 both are 0, so the quotient is 0/1 = 0 (with zero gradient).
     let fix = denom.value().map(|d| if d == 0.0 { 1.0 } else { 0.0 });
-    let q = delta.div(denom.add(y.constant(fix)));
-    // Overflowing quotients become 0, like `_divide_no_nan`.
-    let keep = q.value().map(|v| if v.is_finite() { 1.0 } else { 0.0 });
-    if keep.data().iter().all(|&k| k == 1.0) {
-        q
-    } else {
-        q.mul(y.constant(keep))
-    }
+    // |y - ŷ| <= |y| + |ŷ|, so the quotient is in [0, 1] for finite inputs.
+    delta.div(denom.add(y.constant(fix)))
 }
 
 /// MASE terms `divide_no_nan(|y - ŷ|, scale)` with the per-series scale
