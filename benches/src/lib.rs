@@ -1,1 +1,13 @@
-//! Criterion benchmarks of Neuro-Divergent.
+//! Criterion benchmarks of Neuro-Divergent, plus what `cargo xtask bench` shares with them.
+//!
+//! The benches live in `benches/benches/` (`kernels`, `gemm`, `tape`, `training`). This library
+//! is std-only so that `xtask` can depend on it without building the whole stack:
+//! - [`spec`] fixes the benchmarked shapes and the benchmark ids, so the benches that write
+//!   criterion's results and the summary that reads them agree on names;
+//! - [`measure_fma_peak_gflops`] measures this machine's f32 FMA throughput, the yardstick for
+//!   the GEMM figures.
+
+mod fma;
+pub mod spec;
+
+pub use fma::{FmaPath, fma_path, measure_fma_peak_gflops, measure_fma_peak_gflops_for};

@@ -1,0 +1,300 @@
+//! `cargo xtask bench`: run the criterion benches, then summarise them against the measured
+//! FMA peak.
+
+mod criterion;
+mod machine;
+mod summary;
+mod table;
+
+use crate::error::XtaskError;
+use neurodiv_benches::{fma_path, measure_fma_peak_gflops, spec::THREADS};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+/// The bench package.
+const PACKAGE: &str = "neurodiv-benches";
+/// Criterion flags added by `--quick`.
+const QUICK_ARGS: [&str; 4] = ["--warm-up-time", "0.5", "--measurement-time", "1"];
+
+/// Parsed `cargo xtask bench` arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BenchArgs {
+    /// Shorter warm-up and measurement.
+    pub quick: bool,
+    /// Criterion's id filter (a regex).
+    pub filter: Option<String>,
+    /// Arguments after `--`, handed to criterion as they are.
+    pub extra: Vec<String>,
+}
+
+impl BenchArgs {
+    /// Parses the arguments that follow `bench`.
+    pub fn parse(args: &[String]) -> Result<BenchArgs, XtaskError> {
+        let mut out = BenchArgs::default();
+        let mut it = args.iter();
+        while let Some(a) = it.next() {
+            match a.as_str() {
+                "--quick" => out.quick = true,
+                "--filter" => {
+                    let v = it.next().ok_or_else(|| {
+                        XtaskError::Usage("--filter needs a value (a regex)".into())
+                    })?;
+                    out.set_filter(v)?;
+                }
+                "--" => out.extra.extend(it.by_ref().cloned()),
+                s => match s.strip_prefix("--filter=") {
+                    Some(v) => out.set_filter(v)?,
+                    None => {
+                        return Err(XtaskError::Usage(format!(
+                            "unknown argument {s:?} for `bench`"
+                        )));
+                    }
+                },
+            }
+        }
+        Ok(out)
+    }
+
+    fn set_filter(&mut self, v: &str) -> Result<(), XtaskError> {
+        if self.filter.is_some() {
+            return Err(XtaskError::Usage("--filter given twice".into()));
+        }
+        if v.is_empty() {
+            return Err(XtaskError::Usage("--filter needs a non-empty regex".into()));
+        }
+        self.filter = Some(v.to_string());
+        Ok(())
+    }
+
+    /// The arguments handed to the bench binaries (after `cargo bench ... --`).
+    pub fn criterion_args(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.filter.iter().cloned().collect();
+        if self.quick {
+            v.extend(QUICK_ARGS.iter().map(|s| s.to_string()));
+        }
+        v.extend(self.extra.iter().cloned());
+        v
+    }
+
+    /// The `cargo` arguments of the bench run.
+    pub fn cargo_args(&self) -> Vec<String> {
+        let mut v: Vec<String> = ["bench", "-p", PACKAGE].map(String::from).to_vec();
+        let crit = self.criterion_args();
+        if !crit.is_empty() {
+            v.push("--".into());
+            v.extend(crit);
+        }
+        v
+    }
+
+    /// This invocation as the user would type it.
+    pub fn command_line(&self) -> String {
+        let mut v = vec!["cargo".to_string(), "xtask".into(), "bench".into()];
+        if self.quick {
+            v.push("--quick".into());
+        }
+        if let Some(f) = &self.filter {
+            v.push("--filter".into());
+            v.push(f.clone());
+        }
+        if !self.extra.is_empty() {
+            v.push("--".into());
+            v.extend(self.extra.iter().cloned());
+        }
+        shell_join(&v)
+    }
+}
+
+/// Joins words into one shell line, quoting those that need it.
+pub fn shell_join(words: &[String]) -> String {
+    let quote = |w: &String| {
+        let plain = !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
+        if plain {
+            w.clone()
+        } else {
+            format!("'{}'", w.replace('\'', r"'\''"))
+        }
+    };
+    words.iter().map(quote).collect::<Vec<_>>().join(" ")
+}
+
+/// Runs the benches, prints the summary, and writes `target/bench-summary.{md,json}`.
+pub fn run(args: &BenchArgs) -> Result<(), XtaskError> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = workspace_root();
+    let target = target_dir(&cargo, &root)?;
+    let criterion_dir = std::env::var_os("CRITERION_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target.join("criterion"));
+
+    let cargo_args = args.cargo_args();
+    let cargo_line = shell_join(&[vec!["cargo".to_string()], cargo_args.clone()].concat());
+    eprintln!("xtask: running `{cargo_line}`");
+    let started = SystemTime::now();
+    let status = Command::new(&cargo)
+        .args(&cargo_args)
+        .current_dir(&root)
+        .status()
+        .map_err(|source| XtaskError::Spawn {
+            command: cargo_line.clone(),
+            source,
+        })?;
+    if !status.success() {
+        return Err(XtaskError::CommandFailed {
+            command: cargo_line,
+            status,
+        });
+    }
+
+    let results = criterion::collect(&criterion_dir, started)?;
+    if results.is_empty() {
+        let hint = match &args.filter {
+            Some(f) => format!(" (does the filter {f:?} match any benchmark id?)"),
+            None => String::new(),
+        };
+        return Err(XtaskError::NoResults {
+            dir: criterion_dir,
+            hint,
+        });
+    }
+
+    eprintln!("xtask: measuring the f32 FMA peak ({})", fma_path().name());
+    let peaks: Vec<(usize, f64)> = THREADS
+        .iter()
+        .map(|&t| (t, measure_fma_peak_gflops(t)))
+        .collect();
+
+    let summary = summary::Summary::build(&results, &peaks);
+    let machine = machine::MachineInfo::gather(&root, args.command_line(), cargo_line);
+    let tables = summary.markdown();
+    println!("\n{tables}");
+
+    let md_path = target.join("bench-summary.md");
+    let md = format!("# Benchmark summary\n\n{}\n{tables}", machine.markdown());
+    write(&md_path, &md)?;
+    let json_path = target.join("bench-summary.json");
+    let mut json = summary.to_json(&results);
+    json["machine"] = machine.to_json();
+    let text = serde_json::to_string_pretty(&json).map_err(|e| XtaskError::Malformed {
+        path: json_path.clone(),
+        message: format!("cannot serialise the summary: {e}"),
+    })?;
+    write(&json_path, &text)?;
+    eprintln!(
+        "xtask: wrote {} and {}",
+        md_path.display(),
+        json_path.display()
+    );
+    Ok(())
+}
+
+fn write(path: &Path, text: &str) -> Result<(), XtaskError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| XtaskError::io(dir, e))?;
+    }
+    std::fs::write(path, text).map_err(|e| XtaskError::io(path, e))
+}
+
+/// The workspace root: the parent of this crate's directory.
+fn workspace_root() -> PathBuf {
+    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.parent().unwrap_or(here).to_path_buf()
+}
+
+/// Cargo's target directory, as `cargo metadata` reports it.
+fn target_dir(cargo: &str, root: &Path) -> Result<PathBuf, XtaskError> {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Ok(root.join(dir));
+    }
+    let command = format!("{cargo} metadata --format-version 1 --no-deps");
+    let out = Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(root)
+        .output()
+        .map_err(|source| XtaskError::Spawn {
+            command: command.clone(),
+            source,
+        })?;
+    if !out.status.success() {
+        return Err(XtaskError::CommandFailed {
+            command,
+            status: out.status,
+        });
+    }
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).map_err(|e| XtaskError::Malformed {
+            path: "cargo metadata output".into(),
+            message: e.to_string(),
+        })?;
+    meta["target_directory"]
+        .as_str()
+        .map(PathBuf::from)
+        .ok_or_else(|| XtaskError::Malformed {
+            path: "cargo metadata output".into(),
+            message: "no target_directory".into(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_quick_filter_and_extra() {
+        let a =
+            BenchArgs::parse(&args(&["--quick", "--filter", "gemm", "--", "--noplot"])).unwrap();
+        assert!(a.quick);
+        assert_eq!(a.filter.as_deref(), Some("gemm"));
+        assert_eq!(
+            a.cargo_args(),
+            args(&[
+                "bench",
+                "-p",
+                PACKAGE,
+                "--",
+                "gemm",
+                "--warm-up-time",
+                "0.5",
+                "--measurement-time",
+                "1",
+                "--noplot"
+            ])
+        );
+        assert_eq!(
+            a.command_line(),
+            "cargo xtask bench --quick --filter gemm -- --noplot"
+        );
+        let b = BenchArgs::parse(&args(&["--filter=kernels/(exp|tanh)"])).unwrap();
+        assert_eq!(b.filter.as_deref(), Some("kernels/(exp|tanh)"));
+        assert_eq!(
+            b.command_line(),
+            "cargo xtask bench --filter 'kernels/(exp|tanh)'"
+        );
+        assert_eq!(
+            BenchArgs::parse(&[]).unwrap().cargo_args(),
+            args(&["bench", "-p", PACKAGE])
+        );
+    }
+
+    #[test]
+    fn rejects_bad_arguments() {
+        for bad in [
+            &["--filter"][..],
+            &["--nope"],
+            &["--filter", "a", "--filter", "b"],
+            &["--filter="],
+        ] {
+            assert!(
+                matches!(BenchArgs::parse(&args(bad)), Err(XtaskError::Usage(_))),
+                "{bad:?}"
+            );
+        }
+    }
+}
