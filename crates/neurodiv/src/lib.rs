@@ -1,1 +1,47 @@
-//! Neuro-Divergent: neural time-series forecasting in Rust (facade).
+//! Neuro-Divergent: neural time-series forecasting in Rust, with NeuralForecast's models, names
+//! and defaults.
+//!
+//! ```no_run
+//! use neurodiv::prelude::*;
+//! let df = PanelFrame::from_csv_path("data/air_passengers.csv", &CsvOptions::default())?;
+//! let (train, _test) = df.split_tail(12)?;
+//! let model = MLP::new(MLPConfig::new(12, 24).max_steps(200))?;
+//! let mut nf = NeuralForecast::new(vec![Box::new(model)], train.freq());
+//! nf.fit(&train, 0)?;
+//! let forecast = nf.predict(None)?;
+//! println!("{}", forecast.to_csv_string());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod datasets;
+mod forecast_frame;
+mod orchestrator;
+pub mod registry;
+mod saved_frame;
+
+pub use forecast_frame::{ForecastFrame, write_atomic};
+pub use orchestrator::{NeuralForecast, NfError};
+
+pub use neurodiv_autodiff as autodiff;
+pub use neurodiv_core as core;
+pub use neurodiv_data as data;
+pub use neurodiv_kernels as kernels;
+pub use neurodiv_nn as nn;
+pub use neurodiv_optim as optim;
+
+/// The models of the enabled families.
+pub mod models {
+    #[cfg(feature = "linear")]
+    pub use neurodiv_models_linear::*;
+    #[cfg(feature = "mlp")]
+    pub use neurodiv_models_mlp::*;
+}
+
+/// Everything a forecasting script needs.
+pub mod prelude {
+    pub use crate::models::*;
+    pub use crate::{ForecastFrame, NeuralForecast, NfError};
+    pub use neurodiv_core::{BaseConfig, NeuralModel};
+    pub use neurodiv_data::{CsvOptions, Freq, PanelFrame, ScalerType};
+    pub use neurodiv_optim::Loss;
+}

@@ -1,0 +1,142 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Neural time-series forecasting: NeuralForecast's models, natively.
+#[derive(Debug, Parser)]
+#[command(name = "neurodiv", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fit models and forecast (or score a held-out tail with --holdout).
+    Forecast(ForecastArgs),
+    /// Fit models and save them.
+    Fit(FitArgs),
+    /// Forecast with saved models.
+    Predict(PredictArgs),
+    /// Rolling-origin cross-validation.
+    Cv(CvArgs),
+    /// List the available models and their options.
+    Models(ModelsArgs),
+}
+
+/// Data and model selection shared by the commands that fit.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// CSV in long format (unique_id, ds, y, exogenous columns). Default: AirPassengers, embedded.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// CSV of static features (unique_id, features...).
+    #[arg(long = "static")]
+    pub static_data: Option<PathBuf>,
+    /// Model name as NeuralForecast spells it (case-insensitive); repeat for several models.
+    #[arg(long = "model", default_value = "NHITS")]
+    pub models: Vec<String>,
+    /// Forecast horizon.
+    #[arg(long, default_value_t = 12)]
+    pub h: usize,
+    /// Input window length (default: 2 * h).
+    #[arg(long)]
+    pub input_size: Option<usize>,
+    /// Training steps.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Random seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Frequency (H, D, W, MS, M, QS, Q, YS, Y, or an integer step); default: inferred.
+    #[arg(long)]
+    pub freq: Option<String>,
+    /// Model option `key=value` (value as JSON, e.g. mlp_units=[[256,256]]); `MODEL.key=value`
+    /// sets it for one model only. Repeatable.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub sets: Vec<String>,
+    /// Points of each series held out for validation and early stopping.
+    #[arg(long, default_value_t = 0)]
+    pub val_size: usize,
+    /// No progress bar.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+/// `neurodiv forecast`
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Fit on all but the last N points of each series, forecast them and print the errors.
+    #[arg(long)]
+    pub holdout: Option<usize>,
+    /// Write the forecasts to this CSV (default: print them).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Draw history and forecasts to an .svg or .png file.
+    #[arg(long)]
+    pub plot: Option<PathBuf>,
+    /// Series to plot (comma-separated ids; default: the first few).
+    #[arg(long, value_delimiter = ',')]
+    pub plot_ids: Vec<String>,
+    /// Write errors and timings per model to this JSON file.
+    #[arg(long)]
+    pub metrics_json: Option<PathBuf>,
+    /// Seasonal period for MASE (default: from the frequency).
+    #[arg(long)]
+    pub season_length: Option<usize>,
+}
+
+/// `neurodiv fit`
+#[derive(Debug, Args)]
+pub struct FitArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Directory to save the fitted models in.
+    #[arg(long)]
+    pub save: PathBuf,
+}
+
+/// `neurodiv predict`
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// Directory written by `neurodiv fit`.
+    #[arg(long)]
+    pub load: PathBuf,
+    /// New history to forecast from (default: the data the models were fitted on).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Write the forecasts to this CSV (default: print them).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `neurodiv cv`
+#[derive(Debug, Args)]
+pub struct CvArgs {
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Number of forecast windows.
+    #[arg(long, default_value_t = 3)]
+    pub n_windows: usize,
+    /// Distance between window cutoffs (default: h).
+    #[arg(long)]
+    pub step_size: Option<usize>,
+    /// Refit the models before each window.
+    #[arg(long)]
+    pub refit: bool,
+    /// Write the cross-validation frame to this CSV (default: print it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `neurodiv models`
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Show the options and defaults of this model.
+    pub name: Option<String>,
+}

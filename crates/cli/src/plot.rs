@@ -1,0 +1,211 @@
+//! Forecast plots: history, point forecasts and intervals per series, as SVG or PNG.
+
+use neurodiv::prelude::*;
+use plotters::prelude::*;
+use std::path::Path;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+const MAX_SERIES: usize = 4;
+const COLORS: [RGBColor; 6] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+];
+const FONT_PATHS: [&str; 3] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/Library/Fonts/Arial.ttf",
+];
+
+/// Draws `history` (all of it, or up to the forecast start) and the forecasts of `fc` for the
+/// series `ids` (default: the first few) into `path` (.svg or .png). With `holdout`, the
+/// history's tail overlaps the forecasts, so the actual values show beside them.
+pub fn draw(
+    path: &Path,
+    history: &PanelFrame,
+    fc: &ForecastFrame,
+    holdout: bool,
+    ids: &[String],
+) -> Result<()> {
+    let wanted: Vec<usize> = if ids.is_empty() {
+        (0..history.n_series().min(MAX_SERIES)).collect()
+    } else {
+        ids.iter()
+            .map(|id| {
+                (0..history.n_series())
+                    .find(|&i| history.series(i).id == id)
+                    .ok_or_else(|| format!("--plot-ids: no series {id:?}"))
+            })
+            .collect::<std::result::Result<_, _>>()?
+    };
+    let height = 320 * wanted.len() as u32;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    // Render into a temporary file and rename, so a failure leaves no half-written plot.
+    let tmp = path.with_extension(format!("{ext}.tmp"));
+    let result = match ext.as_str() {
+        "svg" => render(
+            SVGBackend::new(&tmp, (1000, height)).into_drawing_area(),
+            history,
+            fc,
+            holdout,
+            &wanted,
+        ),
+        "png" => {
+            let font = FONT_PATHS
+                .iter()
+                .find_map(|p| std::fs::read(p).ok())
+                .ok_or(
+                    "PNG plots need a TrueType font (DejaVuSans.ttf); use an .svg file instead",
+                )?;
+            let font: &'static [u8] = Box::leak(font.into_boxed_slice());
+            plotters::style::register_font("sans-serif", FontStyle::Normal, font)
+                .map_err(|_| "the font file could not be read")?;
+            render(
+                BitMapBackend::new(&tmp, (1000, height)).into_drawing_area(),
+                history,
+                fc,
+                holdout,
+                &wanted,
+            )
+        }
+        _ => Err(format!("--plot {}: use a .svg or .png file name", path.display()).into()),
+    };
+    match result {
+        Ok(()) => {
+            std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()).into())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn render<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    history: &PanelFrame,
+    fc: &ForecastFrame,
+    holdout: bool,
+    wanted: &[usize],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let panels = root.split_evenly((wanted.len(), 1));
+    // Point columns are those without an interval suffix; intervals come in -lo-X/-hi-X pairs.
+    let points: Vec<&str> = fc
+        .column_names()
+        .into_iter()
+        .filter(|n| !n.contains("-lo-") && !n.contains("-hi-"))
+        .collect();
+    for (panel, &si) in panels.iter().zip(wanted) {
+        let s = history.series(si);
+        let rows: Vec<usize> = (0..fc.len()).filter(|&r| fc.unique_id[r] == s.id).collect();
+        let n_hist = s.y.len();
+        let fc_start = if holdout { n_hist - rows.len() } else { n_hist };
+        let x_max = (fc_start + rows.len()).max(n_hist) as f64;
+        let mut lo = s.y.iter().copied().fold(f32::INFINITY, f32::min);
+        let mut hi = s.y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        for (_, col) in &fc.columns {
+            for &r in &rows {
+                lo = lo.min(col[r]);
+                hi = hi.max(col[r]);
+            }
+        }
+        let pad = 0.05 * (hi - lo).max(1e-6);
+        let labels: Vec<String> =
+            s.ds.iter()
+                .map(|d| d.to_string())
+                .chain(rows.iter().map(|&r| fc.ds[r].to_string()))
+                .collect();
+        let mut chart = ChartBuilder::on(panel)
+            .caption(s.id, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..x_max, (lo - pad) as f64..(hi + pad) as f64)?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .x_label_formatter(&|x| {
+                let i = x.round() as usize;
+                let i = if i >= fc_start && !holdout {
+                    i - fc_start + n_hist
+                } else {
+                    i
+                };
+                labels.get(i).cloned().unwrap_or_default()
+            })
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new(
+                s.y.iter().enumerate().map(|(i, &v)| (i as f64, v as f64)),
+                BLACK.stroke_width(2),
+            ))?
+            .label("actual")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 15, y)], BLACK));
+        for (ci, name) in points.iter().enumerate() {
+            let color = COLORS[ci % COLORS.len()];
+            let col = fc.column(name).expect("listed column");
+            for (lo_name, hi_name) in interval_pairs(fc, name) {
+                let (l, h) = (
+                    fc.column(&lo_name).expect("listed"),
+                    fc.column(&hi_name).expect("listed"),
+                );
+                let band: Vec<(f64, f64)> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &r)| ((fc_start + k) as f64, h[r] as f64))
+                    .chain(
+                        rows.iter()
+                            .enumerate()
+                            .rev()
+                            .map(|(k, &r)| ((fc_start + k) as f64, l[r] as f64)),
+                    )
+                    .collect();
+                chart.draw_series(std::iter::once(Polygon::new(
+                    band,
+                    color.mix(0.15).filled(),
+                )))?;
+            }
+            chart
+                .draw_series(LineSeries::new(
+                    rows.iter()
+                        .enumerate()
+                        .map(|(k, &r)| ((fc_start + k) as f64, col[r] as f64)),
+                    color.stroke_width(2),
+                ))?
+                .label(*name)
+                .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], color));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The `-lo-X` / `-hi-X` column pairs of point column `name`.
+fn interval_pairs(fc: &ForecastFrame, name: &str) -> Vec<(String, String)> {
+    let base = name.strip_suffix("-median").unwrap_or(name);
+    fc.column_names()
+        .iter()
+        .filter_map(|c| {
+            c.strip_prefix(&format!("{base}-lo-"))
+                .map(|level| (c.to_string(), format!("{base}-hi-{level}")))
+        })
+        .filter(|(_, hi)| fc.column(hi).is_some())
+        .collect()
+}

@@ -1,0 +1,162 @@
+//! The trainer: NeuralForecast's training loop for window models.
+//!
+//! Each step takes the next `batch_size` series (reshuffled at every pass over the panel), pools
+//! their kept windows, samples `windows_batch_size` of them (without replacement when there are
+//! enough, with replacement otherwise), scales each window by its input statistics, runs the
+//! model on a fresh tape, takes the loss on the scaled target with padding masked out,
+//! back-propagates, optionally clips the gradient norm, and steps the optimizer with the
+//! scheduled learning rate. Every `val_check_steps` steps the validation loss on the last
+//! `val_size` points (original scale) decides early stopping; the last weights are kept.
+
+use crate::series::{SeriesSet, WindowSpec, assemble};
+use crate::{CoreError, NeuralModel};
+use neurodiv_autodiff::Tape;
+use neurodiv_data::{SeriesBatcher, WindowConfig, WindowSampler};
+use neurodiv_kernels::Rng;
+use neurodiv_nn::Ctx;
+use neurodiv_optim::{LrScheduler, Optimizer, StepLr, clip_grad_norm};
+
+/// What the trainer reports after each step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Progress {
+    /// Steps done.
+    pub step: usize,
+    /// Steps planned.
+    pub max_steps: usize,
+    /// Training loss of the step.
+    pub train_loss: f32,
+    /// Latest validation loss, if any.
+    pub valid_loss: Option<f32>,
+}
+
+/// A summary of a fit.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FitReport {
+    /// Training loss of every step.
+    pub train_losses: Vec<f32>,
+    /// `(step, validation loss)` of every check.
+    pub valid_losses: Vec<(usize, f32)>,
+    /// Steps run (fewer than `max_steps` when early stopping fired).
+    pub steps: usize,
+}
+
+/// Seed offset of the trainer's random stream (series order, window sampling, dropout), so that
+/// it is independent of the stream that initialised the parameters.
+const TRAIN_STREAM: u64 = 0x7472_6169_6e5f_7374;
+
+/// Fits `model` on `set`, holding out the last `val_size` points of every series for validation.
+pub fn fit(
+    model: &mut dyn NeuralModel,
+    set: &SeriesSet,
+    val_size: usize,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<FitReport, CoreError> {
+    let base = model.base().clone();
+    base.validate()?;
+    let (l, h) = (base.input_size, base.h);
+    if val_size > 0 && val_size < h {
+        return Err(CoreError::Config {
+            field: "val_size",
+            reason: format!("must be 0 or at least h = {h}, got {val_size}"),
+        });
+    }
+    if base.early_stop_patience_steps > 0 && val_size == 0 {
+        return Err(CoreError::Config {
+            field: "early_stop_patience_steps",
+            reason: "needs a validation set: pass val_size >= h".into(),
+        });
+    }
+    let geometry = WindowConfig::new(l, h, base.step_size, base.start_padding_enabled)?;
+    // Kept windows of every series with the validation tail hidden, on the grid of the longest
+    // series (NeuralForecast left-pads shorter series to it).
+    let visible: Vec<usize> = set
+        .y
+        .iter()
+        .map(|y| y.len().saturating_sub(val_size))
+        .collect();
+    let longest = visible.iter().copied().max().unwrap_or(0);
+    let mut windows = Vec::with_capacity(set.len());
+    for (i, &len) in visible.iter().enumerate() {
+        let index = geometry.index_aligned(len, longest);
+        if index.is_empty() {
+            return Err(CoreError::Incompatible(format!(
+                "series {:?} has {len} training points (after holding out val_size = {val_size}); input_size = {l} needs at least {}{}",
+                set.ids[i],
+                l + 1,
+                if base.start_padding_enabled {
+                    ""
+                } else {
+                    " (or set start_padding_enabled)"
+                }
+            )));
+        }
+        windows.push(index);
+    }
+    let mut rng = Rng::new(base.random_seed ^ TRAIN_STREAM);
+    let mut batcher = SeriesBatcher::new(set.len(), base.batch_size)?;
+    let mut optimizer = base.optimizer.build();
+    let scheduler = StepLr::neuralforecast(base.learning_rate, base.max_steps, base.num_lr_decays);
+    let mut report = FitReport::default();
+    let mut best = f32::INFINITY;
+    let mut bad_checks = 0i64;
+    for step in 0..base.max_steps {
+        let chosen = batcher.next_batch(&mut rng).to_vec();
+        let sampler = WindowSampler::new(chosen.iter().map(|&s| (s, windows[s])).collect());
+        let specs: Vec<WindowSpec> = sampler
+            .sample(Some(base.windows_batch_size), &mut rng)?
+            .into_iter()
+            .map(|w| WindowSpec {
+                series: w.series,
+                start: w.start,
+                avail: visible[w.series],
+            })
+            .collect();
+        let t = assemble(set, &specs, &base);
+        let tape = Tape::new();
+        let mut ctx = Ctx::new(&tape, model.params(), rng.fork());
+        let batch = t.bind(&tape);
+        let y_hat = base.loss.domain_map(model.forward(&mut ctx, &batch));
+        let y = tape.constant(t.outsample_y.clone());
+        let mask = tape.constant(t.outsample_mask.clone());
+        let loss = base
+            .loss
+            .compute(y, y_hat, mask, None, Some(batch.insample_y));
+        let loss_value = loss.value().item();
+        if !loss_value.is_finite() {
+            return Err(CoreError::Diverged {
+                step,
+                loss: loss_value,
+            });
+        }
+        let mut grads = tape.backward(loss);
+        let mut grads = ctx.param_grads(&mut grads);
+        drop(ctx);
+        if let Some(c) = base.gradient_clip_val {
+            clip_grad_norm(&mut grads, c);
+        }
+        optimizer.step(scheduler.lr(step), model.params_mut().tensors_mut(), &grads);
+        report.train_losses.push(loss_value);
+        report.steps = step + 1;
+        if val_size > 0 && (step + 1) % base.val_check_steps.min(base.max_steps) == 0 {
+            let v = crate::predict::validation_loss(model, set, val_size)?;
+            report.valid_losses.push((step + 1, v));
+            if v < best {
+                best = v;
+                bad_checks = 0;
+            } else {
+                bad_checks += 1;
+            }
+        }
+        let valid_loss = report.valid_losses.last().map(|v| v.1);
+        progress(&Progress {
+            step: step + 1,
+            max_steps: base.max_steps,
+            train_loss: loss_value,
+            valid_loss,
+        });
+        if base.early_stop_patience_steps > 0 && bad_checks >= base.early_stop_patience_steps {
+            break;
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,223 @@
+//! DLinear, NLinear and RLinear: one linear map from the input window to the horizon, after a
+//! decomposition (DLinear), a shift by the last value (NLinear) or a reversible instance
+//! normalisation (RLinear).
+//!
+//! - DLinear: Zeng, Chen, Zhang, Xu, "Are Transformers Effective for Time Series Forecasting?",
+//!   AAAI 2023 (arXiv:2205.13504). The window is split into a trend (moving average, edges
+//!   padded by repetition) and a remainder; each gets its own linear map; the two add up.
+//! - NLinear: same paper; the last value is subtracted before the map and added back after.
+//! - RLinear: Li, Qi, Li, Xu, "Revisiting Long-term Time Series Forecasting: An Investigation on
+//!   Linear Mapping", 2023 (arXiv:2305.10721). RevIN (Kim et al., ICLR 2022) standardises each
+//!   window by its own mean and standard deviation with a learnable affine map, a linear map
+//!   forecasts, and the normalisation is undone.
+
+use neurodiv_autodiff::Var;
+use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_kernels::Rng;
+use neurodiv_nn::{Ctx, Linear, ParamId, ParamStore};
+use serde::{Deserialize, Serialize};
+
+macro_rules! linear_model {
+    ($model:ident, $config:ident, $name:literal, { $($field:ident : $ty:ty = $default:expr, $doc:literal;)* }) => {
+        #[doc = concat!("Configuration of [`", $name, "`], with NeuralForecast's defaults.")]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        pub struct $config {
+            /// Shared training knobs.
+            #[serde(flatten)]
+            pub base: BaseConfig,
+            $(#[doc = $doc] pub $field: $ty,)*
+        }
+
+        impl $config {
+            /// Defaults for horizon `h` and input window `input_size` (NeuralForecast's for
+            /// DLinear and NLinear: learning rate 1e-4, 5000 steps, inference batches of 1024).
+            pub fn new(h: usize, input_size: usize) -> Self {
+                let mut base = BaseConfig::new(h, input_size);
+                base.learning_rate = 1e-4;
+                base.max_steps = 5000;
+                base.inference_windows_batch_size = Some(1024);
+                $config { base, $($field: $default,)* }
+            }
+        }
+        base_setters!($config);
+
+        impl NeuralModel for $model {
+            fn name(&self) -> &'static str {
+                $name
+            }
+            fn base(&self) -> &BaseConfig {
+                &self.config.base
+            }
+            fn capabilities(&self) -> Capabilities {
+                Capabilities::default()
+            }
+            fn params(&self) -> &ParamStore {
+                &self.store
+            }
+            fn params_mut(&mut self) -> &mut ParamStore {
+                &mut self.store
+            }
+            fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+                let b = &self.config.base;
+                let n = batch.insample_y.shape()[0];
+                self.map(ctx, batch).reshape(&[n, b.h, b.output_multiplier()]) // [B, h*m] -> [B, h, m]
+            }
+            fn config_json(&self) -> String {
+                serde_json::to_string(&self.config).expect("configs serialise")
+            }
+        }
+    };
+}
+
+linear_model!(DLinear, DLinearConfig, "DLinear", {
+    moving_avg_window: usize = 25, "Window of the trend's moving average (odd; default 25).";
+});
+linear_model!(NLinear, NLinearConfig, "NLinear", {});
+linear_model!(RLinear, RLinearConfig, "RLinear", {
+    revin_affine: bool = true, "Learn RevIN's scale and shift (default true).";
+});
+
+fn linear(store: &mut ParamStore, name: &str, b: &BaseConfig, rng: &mut Rng) -> Linear {
+    Linear::new(
+        store,
+        name,
+        b.input_size,
+        b.h * b.output_multiplier(),
+        true,
+        rng,
+    )
+}
+
+/// NeuralForecast's `DLinear`.
+#[derive(Debug, Clone)]
+pub struct DLinear {
+    config: DLinearConfig,
+    store: ParamStore,
+    trend: Linear,
+    season: Linear,
+}
+
+impl DLinear {
+    /// Builds the model with parameters initialised from `config.base.random_seed`.
+    pub fn new(config: DLinearConfig) -> Result<Self, CoreError> {
+        config.base.validate()?;
+        if config.moving_avg_window == 0 || config.moving_avg_window % 2 == 0 {
+            return Err(CoreError::Config {
+                field: "moving_avg_window",
+                reason: format!("must be odd, got {}", config.moving_avg_window),
+            });
+        }
+        let mut rng = Rng::new(config.base.random_seed);
+        let mut store = ParamStore::new();
+        let trend = linear(&mut store, "linear_trend", &config.base, &mut rng);
+        let season = linear(&mut store, "linear_season", &config.base, &mut rng);
+        Ok(DLinear {
+            config,
+            store,
+            trend,
+            season,
+        })
+    }
+
+    fn map<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+        let x = batch.insample_y; // [B, L]
+        let l = self.config.base.input_size;
+        let half = (self.config.moving_avg_window - 1) / 2;
+        // Moving average with the edges repeated: [B, half + L + half] -> [B, L].
+        let front = x.slice(1, 0, 1).repeat(1, half);
+        let end = x.slice(1, l - 1, l).repeat(1, half);
+        let padded = Var::concat(&[front, x, end], 1).unsqueeze(1); // [B, 1, L + 2*half]
+        let trend = padded
+            .avg_pool1d(self.config.moving_avg_window, 1, 0, false)
+            .squeeze(1); // [B, L]
+        let season = x.sub(trend);
+        self.trend
+            .forward(ctx, trend)
+            .add(self.season.forward(ctx, season))
+    }
+}
+
+/// NeuralForecast's `NLinear`.
+#[derive(Debug, Clone)]
+pub struct NLinear {
+    config: NLinearConfig,
+    store: ParamStore,
+    linear: Linear,
+}
+
+impl NLinear {
+    /// Builds the model with parameters initialised from `config.base.random_seed`.
+    pub fn new(config: NLinearConfig) -> Result<Self, CoreError> {
+        config.base.validate()?;
+        let mut rng = Rng::new(config.base.random_seed);
+        let mut store = ParamStore::new();
+        let linear = linear(&mut store, "linear", &config.base, &mut rng);
+        Ok(NLinear {
+            config,
+            store,
+            linear,
+        })
+    }
+
+    fn map<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+        let x = batch.insample_y; // [B, L]
+        let l = self.config.base.input_size;
+        let last = x.slice(1, l - 1, l); // [B, 1]
+        self.linear.forward(ctx, x.sub(last)).add(last)
+    }
+}
+
+/// RLinear: RevIN around a linear map.
+#[derive(Debug, Clone)]
+pub struct RLinear {
+    config: RLinearConfig,
+    store: ParamStore,
+    linear: Linear,
+    affine: Option<(ParamId, ParamId)>,
+}
+
+/// RevIN's floor under the variance.
+const REVIN_EPS: f32 = 1e-5;
+
+impl RLinear {
+    /// Builds the model with parameters initialised from `config.base.random_seed`.
+    pub fn new(config: RLinearConfig) -> Result<Self, CoreError> {
+        config.base.validate()?;
+        let mut rng = Rng::new(config.base.random_seed);
+        let mut store = ParamStore::new();
+        let affine = config.revin_affine.then(|| {
+            let w = store.add("revin.affine_weight", neurodiv_autodiff::Tensor::ones(&[1]));
+            let b = store.add("revin.affine_bias", neurodiv_autodiff::Tensor::zeros(&[1]));
+            (w, b)
+        });
+        let linear = linear(&mut store, "linear", &config.base, &mut rng);
+        Ok(RLinear {
+            config,
+            store,
+            linear,
+            affine,
+        })
+    }
+
+    fn map<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+        let x = batch.insample_y; // [B, L]
+        let mean = x.mean(1, true); // [B, 1]
+        let centred = x.sub(mean);
+        let std = centred
+            .mul(centred)
+            .mean(1, true)
+            .add_scalar(REVIN_EPS)
+            .sqrt(); // [B, 1]
+        let mut z = centred.div(std);
+        if let Some((w, b)) = self.affine {
+            z = z.mul(ctx.p(w)).add(ctx.p(b));
+        }
+        let mut y = self.linear.forward(ctx, z); // [B, h*m]
+        if let Some((w, b)) = self.affine {
+            y = y
+                .sub(ctx.p(b))
+                .div(ctx.p(w).add_scalar(REVIN_EPS * REVIN_EPS));
+        }
+        y.mul(std).add(mean)
+    }
+}

@@ -1,0 +1,449 @@
+//! `NeuralForecast`: several models fitted, used and saved together on one panel.
+
+use crate::ForecastFrame;
+use crate::forecast_frame::write_atomic;
+use crate::saved_frame::SavedFrame;
+use neurodiv_core::predict::{forecast_windows, window_at};
+use neurodiv_core::series::{SeriesSet, WindowSpec};
+use neurodiv_core::train::{FitReport, Progress, fit};
+use neurodiv_core::{CoreError, NeuralModel, checkpoint};
+use neurodiv_data::{DataError, Freq, PanelFrame};
+use neurodiv_nn::ParamStore;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Errors of the facade.
+#[derive(Debug, thiserror::Error)]
+pub enum NfError {
+    /// From training, prediction or checkpoints.
+    #[error(transparent)]
+    Core(#[from] CoreError),
+    /// From the data layer.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A model name the registry does not know.
+    #[error("unknown model {name:?}; available: {}", known.join(", "))]
+    UnknownModel {
+        /// The name given.
+        name: String,
+        /// The names the registry knows.
+        known: Vec<&'static str>,
+    },
+    /// A model option that does not exist or does not parse.
+    #[error("{0}")]
+    BadOption(String),
+    /// A call that does not fit the state or the inputs.
+    #[error("{0}")]
+    Usage(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Fits, predicts, cross-validates, saves and loads several models on one panel of series, as
+/// Python NeuralForecast's `NeuralForecast` class does.
+#[derive(Debug)]
+pub struct NeuralForecast {
+    models: Vec<Box<dyn NeuralModel>>,
+    freq: Freq,
+    history: Option<PanelFrame>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedModel {
+    name: String,
+    config_json: String,
+    params: ParamStore,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedForecast {
+    freq: String,
+    n_models: usize,
+    history: Option<SavedFrame>,
+}
+
+impl NeuralForecast {
+    /// Models to be fitted on data of frequency `freq`.
+    pub fn new(models: Vec<Box<dyn NeuralModel>>, freq: Freq) -> Self {
+        NeuralForecast {
+            models,
+            freq,
+            history: None,
+        }
+    }
+
+    /// The models.
+    pub fn models(&self) -> &[Box<dyn NeuralModel>] {
+        &self.models
+    }
+
+    /// The frequency.
+    pub fn freq(&self) -> Freq {
+        self.freq
+    }
+
+    /// Whether `fit` has run.
+    pub fn is_fitted(&self) -> bool {
+        self.history.is_some()
+    }
+
+    fn check_compatible(&self, df: &PanelFrame) -> Result<(), NfError> {
+        if df.freq() != self.freq {
+            return Err(NfError::Usage(format!(
+                "the data has frequency {} but the models were set up for {}",
+                df.freq(),
+                self.freq
+            )));
+        }
+        for m in &self.models {
+            let (b, c) = (m.base(), m.capabilities());
+            for (list, ok, kind) in [
+                (&b.futr_exog_list, c.futr_exog, "future"),
+                (&b.hist_exog_list, c.hist_exog, "historical"),
+                (&b.stat_exog_list, c.stat_exog, "static"),
+            ] {
+                if !list.is_empty() && !ok {
+                    return Err(NfError::Usage(format!(
+                        "{} does not take {kind} exogenous columns ({list:?})",
+                        m.alias()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fits every model on `df`, holding out the last `val_size` points of each series for
+    /// validation and early stopping.
+    pub fn fit(&mut self, df: &PanelFrame, val_size: usize) -> Result<Vec<FitReport>, NfError> {
+        self.fit_with_progress(df, val_size, &mut |_, _| {})
+    }
+
+    /// [`fit`](Self::fit) with a callback receiving the model index and the progress of each step.
+    pub fn fit_with_progress(
+        &mut self,
+        df: &PanelFrame,
+        val_size: usize,
+        progress: &mut dyn FnMut(usize, &Progress),
+    ) -> Result<Vec<FitReport>, NfError> {
+        self.check_compatible(df)?;
+        let mut reports = Vec::with_capacity(self.models.len());
+        for (i, model) in self.models.iter_mut().enumerate() {
+            let set = SeriesSet::from_frame(df, model.base(), None)?;
+            reports.push(fit(model.as_mut(), &set, val_size, &mut |p| {
+                progress(i, p)
+            })?);
+        }
+        self.history = Some(df.clone());
+        Ok(reports)
+    }
+
+    /// Forecasts the next `h` points of every series of the training data. `futr_df` holds the
+    /// future values of the future exogenous columns (`h` rows per series), when models use them.
+    pub fn predict(&self, futr_df: Option<&PanelFrame>) -> Result<ForecastFrame, NfError> {
+        let history = self.history.as_ref().ok_or(CoreError::NotFitted)?;
+        self.predict_on(history, futr_df)
+    }
+
+    /// Forecasts the next `h` points after the end of every series of `df` (new history for the
+    /// fitted models).
+    pub fn predict_on(
+        &self,
+        df: &PanelFrame,
+        futr_df: Option<&PanelFrame>,
+    ) -> Result<ForecastFrame, NfError> {
+        if !self.is_fitted() {
+            return Err(CoreError::NotFitted.into());
+        }
+        self.check_compatible(df)?;
+        let h = self.common_h()?;
+        let mut frame = ForecastFrame::default();
+        for i in 0..df.n_series() {
+            let s = df.series(i);
+            let last = s.ds.last().expect("validated series are non-empty");
+            for k in 1..=h {
+                frame.unique_id.push(s.id.to_string());
+                frame.ds.push(self.freq.advance(&last, k as i64)?);
+            }
+        }
+        for model in &self.models {
+            let b = model.base();
+            let futr = if b.futr_exog_list.is_empty() {
+                None
+            } else {
+                let f = futr_df.ok_or_else(|| {
+                    NfError::Usage(format!("{} uses future exogenous columns {:?}: pass futr_df with their next h values", model.alias(), b.futr_exog_list))
+                })?;
+                check_future_frame(df, f, h)?;
+                Some(f)
+            };
+            let set = SeriesSet::from_frame(df, b, futr)?;
+            let specs: Vec<WindowSpec> = (0..set.len())
+                .map(|i| window_at(i, set.y[i].len(), b.input_size, set.y[i].len()))
+                .collect();
+            let values = forecast_windows(model.as_ref(), &set, &specs)?;
+            push_columns(&mut frame, model.as_ref(), &values);
+        }
+        Ok(frame)
+    }
+
+    fn common_h(&self) -> Result<usize, NfError> {
+        let h = self
+            .models
+            .first()
+            .ok_or_else(|| NfError::Usage("no models given".into()))?
+            .base()
+            .h;
+        if let Some(m) = self.models.iter().find(|m| m.base().h != h) {
+            return Err(NfError::Usage(format!(
+                "all models must share h: {} has h = {} but the first has h = {h}",
+                m.alias(),
+                m.base().h
+            )));
+        }
+        Ok(h)
+    }
+
+    /// Rolling-origin backtest on `df`: `n_windows` forecasts of `h` points whose cutoffs are
+    /// `step_size` apart and whose last window ends at the end of each series. Without `refit`,
+    /// the models are fitted once on the data before the first cutoff; with it, before each one.
+    /// The frame has `unique_id, ds, cutoff, y` and the model columns.
+    pub fn cross_validation(
+        &mut self,
+        df: &PanelFrame,
+        n_windows: usize,
+        step_size: usize,
+        refit: bool,
+    ) -> Result<ForecastFrame, NfError> {
+        if n_windows == 0 || step_size == 0 {
+            return Err(NfError::Usage(
+                "cross_validation needs n_windows >= 1 and step_size >= 1".into(),
+            ));
+        }
+        let h = self.common_h()?;
+        let test_size = h + step_size * (n_windows - 1);
+        // Cutoffs (first forecast index) per series, oldest first.
+        let cutoffs = |len: usize| -> Vec<usize> {
+            (0..n_windows)
+                .map(|k| len - test_size + k * step_size)
+                .collect()
+        };
+        for i in 0..df.n_series() {
+            let s = df.series(i);
+            if s.y.len() <= test_size {
+                return Err(NfError::Usage(format!(
+                    "series {:?} has {} points, too few for {n_windows} windows of h = {h} with step {step_size} (test size {test_size})",
+                    s.id,
+                    s.y.len()
+                )));
+            }
+        }
+        let mut frame = ForecastFrame {
+            cutoff: Some(Vec::new()),
+            y: Some(Vec::new()),
+            ..Default::default()
+        };
+        for i in 0..df.n_series() {
+            let s = df.series(i);
+            for c in cutoffs(s.y.len()) {
+                for k in 0..h {
+                    frame.unique_id.push(s.id.to_string());
+                    frame.ds.push(s.ds[c + k].clone());
+                    frame
+                        .cutoff
+                        .as_mut()
+                        .expect("set")
+                        .push(s.ds[c - 1].clone());
+                    frame.y.as_mut().expect("set").push(s.y[c + k]);
+                }
+            }
+        }
+        let fits = if refit { n_windows } else { 1 };
+        let mut per_window: Vec<Vec<Vec<f32>>> = vec![Vec::new(); self.models.len()]; // [model][window] -> values
+        for w in 0..fits {
+            let train = df.split_tail(test_size - w * step_size)?.0;
+            self.fit(&train, 0)?;
+            for (mi, model) in self.models.iter().enumerate() {
+                let set = SeriesSet::from_frame(df, model.base(), None)?;
+                let windows: Vec<usize> = if refit {
+                    vec![w]
+                } else {
+                    (0..n_windows).collect()
+                };
+                for &wi in &windows {
+                    let l = model.base().input_size;
+                    let specs: Vec<WindowSpec> = (0..set.len())
+                        .map(|i| window_at(i, cutoffs(set.y[i].len())[wi], l, set.y[i].len()))
+                        .collect();
+                    per_window[mi].push(forecast_windows(model.as_ref(), &set, &specs)?);
+                }
+            }
+        }
+        // Reorder from [window][series][h, m] to rows [series][window][h].
+        for (mi, model) in self.models.iter().enumerate() {
+            let m = model.base().output_multiplier();
+            let n = df.n_series();
+            let mut values = Vec::with_capacity(n * n_windows * h * m);
+            for i in 0..n {
+                for w in &per_window[mi] {
+                    values.extend_from_slice(&w[i * h * m..(i + 1) * h * m]);
+                }
+            }
+            push_columns(&mut frame, model.as_ref(), &values);
+        }
+        Ok(frame)
+    }
+
+    /// Forecasts of every full window of the training data (cutoffs `input_size`,
+    /// `input_size + step_size`, ... up to `len - h`), with `cutoff` and `y` columns.
+    pub fn predict_insample(&self, step_size: usize) -> Result<ForecastFrame, NfError> {
+        let history = self.history.as_ref().ok_or(CoreError::NotFitted)?;
+        if step_size == 0 {
+            return Err(NfError::Usage(
+                "predict_insample needs step_size >= 1".into(),
+            ));
+        }
+        let h = self.common_h()?;
+        let l = self
+            .models
+            .iter()
+            .map(|m| m.base().input_size)
+            .max()
+            .unwrap_or(0);
+        let mut frame = ForecastFrame {
+            cutoff: Some(Vec::new()),
+            y: Some(Vec::new()),
+            ..Default::default()
+        };
+        let mut specs = Vec::new();
+        for i in 0..history.n_series() {
+            let s = history.series(i);
+            let mut c = l;
+            while c + h <= s.y.len() {
+                specs.push((i, c));
+                for k in 0..h {
+                    frame.unique_id.push(s.id.to_string());
+                    frame.ds.push(s.ds[c + k].clone());
+                    frame
+                        .cutoff
+                        .as_mut()
+                        .expect("set")
+                        .push(s.ds[c - 1].clone());
+                    frame.y.as_mut().expect("set").push(s.y[c + k]);
+                }
+                c += step_size;
+            }
+        }
+        for model in &self.models {
+            let set = SeriesSet::from_frame(history, model.base(), None)?;
+            let l = model.base().input_size;
+            let windows: Vec<WindowSpec> = specs
+                .iter()
+                .map(|&(i, c)| window_at(i, c, l, set.y[i].len()))
+                .collect();
+            let values = forecast_windows(model.as_ref(), &set, &windows)?;
+            push_columns(&mut frame, model.as_ref(), &values);
+        }
+        Ok(frame)
+    }
+
+    /// Saves the fitted models and the training data into directory `dir` (created if needed).
+    pub fn save(&self, dir: &Path) -> Result<(), NfError> {
+        let io = |path: &Path, source| NfError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        for (i, m) in self.models.iter().enumerate() {
+            let saved = SavedModel {
+                name: m.name().to_string(),
+                config_json: m.config_json(),
+                params: m.params().clone(),
+            };
+            let path = dir.join(format!("model-{i}.ndiv"));
+            write_atomic(&path, &checkpoint::encode(&saved).map_err(CoreError::from)?)
+                .map_err(|e| io(&path, e))?;
+        }
+        let state = SavedForecast {
+            freq: self.freq.to_string(),
+            n_models: self.models.len(),
+            history: self.history.as_ref().map(SavedFrame::from_frame),
+        };
+        let path = dir.join("neuralforecast.ndiv");
+        write_atomic(&path, &checkpoint::encode(&state).map_err(CoreError::from)?)
+            .map_err(|e| io(&path, e))
+    }
+
+    /// Loads what [`save`](Self::save) wrote.
+    pub fn load(dir: &Path) -> Result<Self, NfError> {
+        let read = |path: &Path| {
+            std::fs::read(path).map_err(|source| NfError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        };
+        let state: SavedForecast = checkpoint::decode(&read(&dir.join("neuralforecast.ndiv"))?)
+            .map_err(CoreError::from)?;
+        let freq: Freq = state.freq.parse().map_err(|_| {
+            NfError::Usage(format!("saved frequency {:?} is not valid", state.freq))
+        })?;
+        let mut models = Vec::with_capacity(state.n_models);
+        for i in 0..state.n_models {
+            let path = dir.join(format!("model-{i}.ndiv"));
+            let saved: SavedModel = checkpoint::decode(&read(&path)?).map_err(CoreError::from)?;
+            let mut model = crate::registry::from_config_json(&saved.name, &saved.config_json)?;
+            model.params_mut().load_from(&saved.params).map_err(|e| {
+                NfError::Usage(format!(
+                    "{}: the saved parameters do not fit the model: {e}",
+                    path.display()
+                ))
+            })?;
+            models.push(model);
+        }
+        let history = state.history.map(SavedFrame::into_frame).transpose()?;
+        Ok(NeuralForecast {
+            models,
+            freq,
+            history,
+        })
+    }
+}
+
+fn check_future_frame(df: &PanelFrame, f: &PanelFrame, h: usize) -> Result<(), NfError> {
+    if f.n_series() != df.n_series() {
+        return Err(NfError::Usage(format!(
+            "futr_df has {} series, the data {}",
+            f.n_series(),
+            df.n_series()
+        )));
+    }
+    for i in 0..f.n_series() {
+        let s = f.series(i);
+        if s.y.len() != h {
+            return Err(NfError::Usage(format!(
+                "futr_df has {} rows for series {:?}; it needs exactly h = {h}",
+                s.y.len(),
+                s.id
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Appends the columns of one model: `values` is `[rows, m]` in row order.
+fn push_columns(frame: &mut ForecastFrame, model: &dyn NeuralModel, values: &[f32]) {
+    let loss = &model.base().loss;
+    let m = loss.outputsize_multiplier();
+    for (j, suffix) in loss.output_names().iter().enumerate() {
+        let col = values.chunks(m).map(|c| c[j]).collect();
+        frame
+            .columns
+            .push((format!("{}{suffix}", model.alias()), col));
+    }
+}

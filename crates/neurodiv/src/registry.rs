@@ -1,0 +1,121 @@
+//! The model registry: builds any model of the enabled families from its NeuralForecast name
+//! (case-insensitive) and a config, and lists the options each model takes.
+
+use crate::NfError;
+use neurodiv_core::NeuralModel;
+use serde_json::{Map, Value};
+
+/// One registered model: its name, its default config as JSON, and a builder from JSON.
+struct Entry {
+    name: &'static str,
+    family: &'static str,
+    default_config: fn(usize, usize) -> Value,
+    build: fn(&str) -> Result<Box<dyn NeuralModel>, NfError>,
+}
+
+macro_rules! entry {
+    ($family:literal, $name:literal, $model:ty, $config:ty) => {
+        Entry {
+            name: $name,
+            family: $family,
+            default_config: |h, l| {
+                serde_json::to_value(<$config>::new(h, l)).expect("configs serialise")
+            },
+            build: |json| {
+                let config: $config = serde_json::from_str(json)
+                    .map_err(|e| NfError::BadOption(format!("{}: {e}", $name)))?;
+                Ok(Box::new(<$model>::new(config)?))
+            },
+        }
+    };
+}
+
+fn entries() -> Vec<Entry> {
+    #[allow(unused_mut)]
+    let mut v: Vec<Entry> = Vec::new();
+    #[cfg(feature = "mlp")]
+    {
+        use neurodiv_models_mlp as m;
+        v.push(entry!("mlp", "MLP", m::MLP, m::MLPConfig));
+        v.push(entry!("mlp", "NHITS", m::NHITS, m::NHITSConfig));
+        v.push(entry!("mlp", "NBEATS", m::NBEATS, m::NBEATSConfig));
+        v.push(entry!("mlp", "NBEATSx", m::NBEATSx, m::NBEATSxConfig));
+    }
+    #[cfg(feature = "linear")]
+    {
+        use neurodiv_models_linear as m;
+        v.push(entry!("linear", "DLinear", m::DLinear, m::DLinearConfig));
+        v.push(entry!("linear", "NLinear", m::NLinear, m::NLinearConfig));
+        v.push(entry!("linear", "RLinear", m::RLinear, m::RLinearConfig));
+    }
+    v
+}
+
+fn find(name: &str) -> Result<Entry, NfError> {
+    let all = entries();
+    let known: Vec<&'static str> = all.iter().map(|e| e.name).collect();
+    all.into_iter()
+        .find(|e| e.name.eq_ignore_ascii_case(name))
+        .ok_or_else(|| NfError::UnknownModel {
+            name: name.to_string(),
+            known,
+        })
+}
+
+/// The names of every available model, as NeuralForecast spells them.
+pub fn model_names() -> Vec<&'static str> {
+    entries().iter().map(|e| e.name).collect()
+}
+
+/// `(name, family)` of every available model.
+pub fn model_families() -> Vec<(&'static str, &'static str)> {
+    entries().iter().map(|e| (e.name, e.family)).collect()
+}
+
+/// The canonical spelling of a model name given in any case.
+pub fn canonical_name(name: &str) -> Result<&'static str, NfError> {
+    Ok(find(name)?.name)
+}
+
+/// The default config of model `name` for horizon `h` and input size `input_size`, as JSON.
+pub fn default_config(name: &str, h: usize, input_size: usize) -> Result<Value, NfError> {
+    Ok((find(name)?.default_config)(h, input_size))
+}
+
+/// Builds model `name` from its full config as JSON (what checkpoints store).
+pub fn from_config_json(name: &str, json: &str) -> Result<Box<dyn NeuralModel>, NfError> {
+    (find(name)?.build)(json)
+}
+
+/// Builds model `name` with NeuralForecast's defaults for `h` and `input_size`, then applies
+/// `overrides` (`key`, `value`): the value is read as JSON (`256`, `[[256,256]]`, `"robust"`),
+/// or as a plain string when it is not valid JSON. An unknown key is an error that lists the
+/// valid ones.
+pub fn build(
+    name: &str,
+    h: usize,
+    input_size: usize,
+    overrides: &[(String, String)],
+) -> Result<Box<dyn NeuralModel>, NfError> {
+    let entry = find(name)?;
+    let mut config = (entry.default_config)(h, input_size);
+    let obj: &mut Map<String, Value> = config.as_object_mut().expect("configs are JSON objects");
+    for (key, raw) in overrides {
+        if !obj.contains_key(key) {
+            let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            return Err(NfError::BadOption(format!(
+                "{} has no option {key:?}; valid options: {}",
+                entry.name,
+                keys.join(", ")
+            )));
+        }
+        let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.clone()));
+        obj.insert(key.clone(), value);
+    }
+    let json = config.to_string();
+    (entry.build)(&json).map_err(|e| match e {
+        NfError::BadOption(msg) => NfError::BadOption(format!("bad option value: {msg}")),
+        other => other,
+    })
+}

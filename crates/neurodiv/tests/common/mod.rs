@@ -1,0 +1,53 @@
+//! Helpers shared by the facade's integration tests.
+#![allow(dead_code)]
+
+use neurodiv::prelude::*;
+use std::path::PathBuf;
+
+/// AirPassengers split into the first 132 points and the last 12.
+pub fn air_split() -> (PanelFrame, PanelFrame) {
+    neurodiv::datasets::air_passengers()
+        .unwrap()
+        .split_tail(12)
+        .unwrap()
+}
+
+/// Mean absolute error between the test frame's y and a forecast column.
+pub fn mae(test: &PanelFrame, fc: &ForecastFrame, col: &str) -> f64 {
+    let y: Vec<f32> = (0..test.n_series())
+        .flat_map(|i| test.series(i).y.to_vec())
+        .collect();
+    neurodiv::data::metrics::mae(&y, fc.column(col).unwrap()).unwrap()
+}
+
+/// MAE of the seasonal naive forecast (period 12) of each series of `test` from `train`.
+pub fn seasonal_naive_mae(train: &PanelFrame, test: &PanelFrame) -> f64 {
+    let mut errs = Vec::new();
+    for i in 0..test.n_series() {
+        let (tr, te) = (train.series(i).y, test.series(i).y);
+        for (k, &y) in te.iter().enumerate() {
+            errs.push((y - tr[tr.len() - 12 + k % 12]).abs() as f64);
+        }
+    }
+    errs.iter().sum::<f64>() / errs.len() as f64
+}
+
+/// A small, fast MLP for tests.
+pub fn small_mlp(seed: u64) -> MLP {
+    MLP::new(
+        MLPConfig::new(12, 24)
+            .hidden_size(128)
+            .max_steps(300)
+            .windows_batch_size(128)
+            .scaler_type(ScalerType::Standard)
+            .random_seed(seed),
+    )
+    .unwrap()
+}
+
+/// A fresh directory under the system temp dir.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("neurodiv-test-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    p
+}
