@@ -1,0 +1,285 @@
+//! Reading and writing long-format CSV files.
+
+use crate::ds::Ds;
+use crate::error::{DataError, Location};
+use crate::frame::{ColumnNames, PanelFrame};
+use crate::freq::Freq;
+use crate::static_frame::{StaticFrame, check_static_value};
+use crate::validate::RawPanel;
+use std::collections::HashSet;
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// How to read a CSV file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsvOptions {
+    /// Id, time and target column names (default `unique_id`, `ds`, `y`).
+    pub columns: ColumnNames,
+    /// The frequency; `None` infers it from the data.
+    pub freq: Option<Freq>,
+    /// Field delimiter; default `b','`.
+    pub delimiter: u8,
+    /// Exogenous columns to keep; `None` keeps every column other than id, time and target
+    /// (in header order). Listed columns must exist.
+    pub exog_cols: Option<Vec<String>>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions {
+            columns: ColumnNames::default(),
+            freq: None,
+            delimiter: b',',
+            exog_cols: None,
+        }
+    }
+}
+
+impl CsvOptions {
+    /// Sets the frequency.
+    pub fn with_freq(mut self, freq: Freq) -> Self {
+        self.freq = Some(freq);
+        self
+    }
+
+    /// Sets the id, time and target column names.
+    pub fn with_columns(mut self, id_col: &str, time_col: &str, target_col: &str) -> Self {
+        self.columns = ColumnNames {
+            id_col: id_col.into(),
+            time_col: time_col.into(),
+            target_col: target_col.into(),
+        };
+        self
+    }
+
+    /// Sets the delimiter.
+    pub fn with_delimiter(mut self, delimiter: u8) -> Self {
+        self.delimiter = delimiter;
+        self
+    }
+
+    /// Keeps only these exogenous columns.
+    pub fn with_exog_cols(mut self, cols: Vec<String>) -> Self {
+        self.exog_cols = Some(cols);
+        self
+    }
+}
+
+/// Fails on a repeated name.
+pub(crate) fn check_unique_columns<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+) -> Result<(), DataError> {
+    let mut seen = HashSet::new();
+    for n in names {
+        if !seen.insert(n.as_str()) {
+            return Err(DataError::DuplicateColumn { column: n.clone() });
+        }
+    }
+    Ok(())
+}
+
+fn reader<R: Read>(rdr: R, delimiter: u8) -> csv::Reader<R> {
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .trim(csv::Trim::All)
+        .from_reader(rdr)
+}
+
+/// The header as owned strings; an empty input is [`DataError::Empty`].
+fn header<R: Read>(
+    rdr: &mut csv::Reader<R>,
+    path: Option<&Path>,
+    what: &str,
+) -> Result<Vec<String>, DataError> {
+    let h = rdr.headers().map_err(|e| DataError::from_csv(e, path))?;
+    let cols: Vec<String> = h.iter().map(str::to_string).collect();
+    if cols.is_empty() || (cols.len() == 1 && cols[0].is_empty()) {
+        return Err(DataError::Empty { what: what.into() });
+    }
+    check_unique_columns(&cols)?;
+    Ok(cols)
+}
+
+fn find(cols: &[String], name: &str) -> Result<usize, DataError> {
+    cols.iter()
+        .position(|c| c == name)
+        .ok_or_else(|| DataError::MissingColumn {
+            column: name.to_string(),
+            available: cols.to_vec(),
+        })
+}
+
+fn parse_f32(text: &str, series: &str, loc: Location, column: &str) -> Result<f32, DataError> {
+    if text.is_empty() {
+        // pandas reads an empty cell as NaN; the finiteness check reports it.
+        return Ok(f32::NAN);
+    }
+    text.parse::<f32>().map_err(|_| DataError::ParseNumber {
+        series: series.to_string(),
+        loc,
+        column: column.to_string(),
+        value: text.to_string(),
+    })
+}
+
+fn line_of(rec: &csv::StringRecord) -> Location {
+    Location::Line(rec.position().map_or(0, |p| p.line()))
+}
+
+fn describe(path: Option<&Path>) -> String {
+    path.map_or_else(
+        || "the CSV input".to_string(),
+        |p| format!("file {}", p.display()),
+    )
+}
+
+fn read_panel<R: Read>(
+    rdr: R,
+    opts: &CsvOptions,
+    path: Option<&Path>,
+) -> Result<PanelFrame, DataError> {
+    let what = describe(path);
+    let mut rdr = reader(rdr, opts.delimiter);
+    let cols = header(&mut rdr, path, &what)?;
+    let names = &opts.columns;
+    let (id_i, ds_i, y_i) = (
+        find(&cols, &names.id_col)?,
+        find(&cols, &names.time_col)?,
+        find(&cols, &names.target_col)?,
+    );
+    let exog_idx: Vec<usize> = match &opts.exog_cols {
+        Some(list) => list
+            .iter()
+            .map(|c| find(&cols, c))
+            .collect::<Result<_, _>>()?,
+        None => (0..cols.len())
+            .filter(|&j| j != id_i && j != ds_i && j != y_i)
+            .collect(),
+    };
+    let exog_names: Vec<String> = exog_idx.iter().map(|&j| cols[j].clone()).collect();
+    let mut raw = RawPanel::new(names.clone(), exog_names, 0);
+    let mut rec = csv::StringRecord::new();
+    let mut vals = vec![0.0f32; exog_idx.len()];
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| DataError::from_csv(e, path))?
+    {
+        let loc = line_of(&rec);
+        let id = &rec[id_i];
+        let ds_text = &rec[ds_i];
+        let ds = Ds::parse(ds_text).ok_or_else(|| DataError::ParseDate {
+            series: id.to_string(),
+            loc,
+            column: names.time_col.clone(),
+            value: ds_text.to_string(),
+        })?;
+        let y = parse_f32(&rec[y_i], id, loc, &names.target_col)?;
+        for (slot, &j) in vals.iter_mut().zip(&exog_idx) {
+            *slot = parse_f32(&rec[j], id, loc, &cols[j])?;
+        }
+        raw.push_row(id, ds, y, &vals, loc)?;
+    }
+    raw.finish(opts.freq, &what)
+}
+
+fn read_static<R: Read>(
+    rdr: R,
+    opts: &CsvOptions,
+    path: Option<&Path>,
+) -> Result<StaticFrame, DataError> {
+    let what = describe(path);
+    let mut rdr = reader(rdr, opts.delimiter);
+    let cols = header(&mut rdr, path, &what)?;
+    let id_i = find(&cols, &opts.columns.id_col)?;
+    let feat_idx: Vec<usize> = (0..cols.len()).filter(|&j| j != id_i).collect();
+    let names: Vec<String> = feat_idx.iter().map(|&j| cols[j].clone()).collect();
+    let (mut ids, mut values, mut locs) = (Vec::new(), Vec::new(), Vec::new());
+    let mut rec = csv::StringRecord::new();
+    while rdr
+        .read_record(&mut rec)
+        .map_err(|e| DataError::from_csv(e, path))?
+    {
+        let loc = line_of(&rec);
+        let id = &rec[id_i];
+        for &j in &feat_idx {
+            let v = parse_f32(&rec[j], id, loc, &cols[j])?;
+            check_static_value(v, id, loc, &cols[j])?;
+            values.push(v);
+        }
+        ids.push(id.to_string());
+        locs.push(loc);
+    }
+    if ids.is_empty() {
+        return Err(DataError::Empty { what });
+    }
+    StaticFrame::new_checked(ids, names, values, locs)
+}
+
+fn open(path: &Path) -> Result<std::fs::File, DataError> {
+    std::fs::File::open(path).map_err(|source| DataError::Io {
+        path: Some(path.to_path_buf()),
+        source,
+    })
+}
+
+impl PanelFrame {
+    /// Reads and validates a long-format CSV file. Errors name the series and the 1-based line.
+    pub fn from_csv_path(
+        path: impl AsRef<Path>,
+        opts: &CsvOptions,
+    ) -> Result<PanelFrame, DataError> {
+        let path = path.as_ref();
+        read_panel(std::io::BufReader::new(open(path)?), opts, Some(path))
+    }
+
+    /// Reads and validates long-format CSV text from any reader.
+    pub fn from_csv_reader<R: Read>(rdr: R, opts: &CsvOptions) -> Result<PanelFrame, DataError> {
+        read_panel(rdr, opts, None)
+    }
+
+    /// Writes the frame as CSV: id, time and target columns (with this frame's names), then the
+    /// exogenous columns. Dates are written `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` for every row
+    /// when any timestamp has a time of day. Static features are not written.
+    pub fn to_csv<W: Write>(&self, writer: W) -> Result<(), DataError> {
+        let mut w = csv::Writer::from_writer(writer);
+        let map = |e| DataError::from_csv(e, None);
+        let n = &self.names;
+        let header = [&n.id_col, &n.time_col, &n.target_col]
+            .into_iter()
+            .chain(&self.exog_names);
+        w.write_record(header).map_err(map)?;
+        let with_time = self.has_time();
+        let mut row: Vec<String> = Vec::with_capacity(3 + self.exog.len());
+        for s in self.iter_series() {
+            let base = self.indptr[s.index()];
+            for k in 0..s.len() {
+                row.clear();
+                row.push(s.id.to_string());
+                row.push(s.ds[k].format(with_time));
+                row.push(s.y[k].to_string());
+                row.extend(self.exog.iter().map(|c| c[base + k].to_string()));
+                w.write_record(&row).map_err(map)?;
+            }
+        }
+        w.flush()
+            .map_err(|source| DataError::Io { path: None, source })
+    }
+}
+
+impl StaticFrame {
+    /// Reads a static-features CSV (`unique_id, feat1, ...`; the id column name comes from
+    /// `opts.columns.id_col`, every other column is a feature).
+    pub fn from_csv_path(
+        path: impl AsRef<Path>,
+        opts: &CsvOptions,
+    ) -> Result<StaticFrame, DataError> {
+        let path = path.as_ref();
+        read_static(std::io::BufReader::new(open(path)?), opts, Some(path))
+    }
+
+    /// Reads a static-features CSV from any reader.
+    pub fn from_csv_reader<R: Read>(rdr: R, opts: &CsvOptions) -> Result<StaticFrame, DataError> {
+        read_static(rdr, opts, None)
+    }
+}

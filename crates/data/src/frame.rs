@@ -1,0 +1,399 @@
+//! The panel frame: many series in long format, validated on construction.
+
+use crate::ds::Ds;
+use crate::error::{DataError, Location};
+use crate::freq::Freq;
+use crate::static_frame::StaticFrame;
+use crate::validate::RawPanel;
+use std::collections::HashMap;
+use std::ops::Range;
+
+/// Names of the id, time and target columns (NeuralForecast's `id_col`, `time_col`, `target_col`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ColumnNames {
+    /// Series identifier column; default `unique_id`.
+    pub id_col: String,
+    /// Timestamp column; default `ds`.
+    pub time_col: String,
+    /// Target column; default `y`.
+    pub target_col: String,
+}
+
+impl Default for ColumnNames {
+    fn default() -> Self {
+        ColumnNames {
+            id_col: "unique_id".into(),
+            time_col: "ds".into(),
+            target_col: "y".into(),
+        }
+    }
+}
+
+/// Many time series in long format (`unique_id, ds, y, exog...`), stored column-wise with the
+/// rows of each series contiguous. Series keep the order of their first appearance in the input;
+/// rows keep their input order (which validation requires to be increasing in time).
+///
+/// Invariants (checked by every constructor): at least one series, every series non-empty, one
+/// timestamp kind, timestamps strictly increasing and exactly one `freq` period apart, all values
+/// finite.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelFrame {
+    pub(crate) names: ColumnNames,
+    pub(crate) freq: Freq,
+    pub(crate) ids: Vec<String>,
+    /// `indptr[i]..indptr[i + 1]` are the rows of series `i`; length `n_series + 1`.
+    pub(crate) indptr: Vec<usize>,
+    pub(crate) ds: Vec<Ds>,
+    pub(crate) y: Vec<f32>,
+    pub(crate) exog_names: Vec<String>,
+    /// One column per exogenous variable, each of length `len()`.
+    pub(crate) exog: Vec<Vec<f32>>,
+    pub(crate) static_names: Vec<String>,
+    /// Row-major `[n_series, n_static]`.
+    pub(crate) static_values: Vec<f32>,
+}
+
+/// A borrowed view of one series of a [`PanelFrame`].
+#[derive(Clone, Copy)]
+pub struct SeriesView<'a> {
+    /// The series id.
+    pub id: &'a str,
+    /// Its timestamps, increasing.
+    pub ds: &'a [Ds],
+    /// Its target values.
+    pub y: &'a [f32],
+    frame: &'a PanelFrame,
+    index: usize,
+}
+
+impl std::fmt::Debug for SeriesView<'_> {
+    /// Id, position and length only (not the whole frame behind the view).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SeriesView")
+            .field("id", &self.id)
+            .field("index", &self.index)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl<'a> SeriesView<'a> {
+    /// Number of points.
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    /// Always false for a series of a valid frame.
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    /// Position of this series in the frame.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The exogenous column `name` restricted to this series.
+    pub fn exog(&self, name: &str) -> Option<&'a [f32]> {
+        let j = self.frame.exog_names.iter().position(|n| n == name)?;
+        Some(self.exog_at(j))
+    }
+
+    /// The `j`-th exogenous column (in [`PanelFrame::exog_names`] order) of this series.
+    /// Panics if `j >= exog_names().len()`.
+    pub fn exog_at(&self, j: usize) -> &'a [f32] {
+        let r = self.frame.range(self.index);
+        &self.frame.exog[j][r]
+    }
+
+    /// The static features of this series (empty when the frame has none).
+    pub fn statics(&self) -> &'a [f32] {
+        let k = self.frame.static_names.len();
+        &self.frame.static_values[self.index * k..(self.index + 1) * k]
+    }
+
+    /// One static feature by name.
+    pub fn static_value(&self, name: &str) -> Option<f32> {
+        let j = self.frame.static_names.iter().position(|n| n == name)?;
+        Some(self.statics()[j])
+    }
+
+    /// The last timestamp.
+    pub fn last_ds(&self) -> Ds {
+        self.ds[self.ds.len() - 1]
+    }
+}
+
+impl PanelFrame {
+    /// Builds a frame from in-memory long-format columns: one entry per row in each of `ids`, `ds`,
+    /// `y` and every exogenous column. Rows of a series need not be contiguous but must be in
+    /// increasing time order. `freq = None` infers it. Errors name the 0-based row.
+    pub fn from_columns(
+        ids: Vec<String>,
+        ds: Vec<Ds>,
+        y: Vec<f32>,
+        exog: Vec<(String, Vec<f32>)>,
+        freq: Option<Freq>,
+    ) -> Result<PanelFrame, DataError> {
+        let n = ids.len();
+        let check = |column: &str, got: usize| {
+            if got == n {
+                Ok(())
+            } else {
+                Err(DataError::LengthMismatch {
+                    column: column.to_string(),
+                    expected: n,
+                    got,
+                })
+            }
+        };
+        check("ds", ds.len())?;
+        check("y", y.len())?;
+        for (name, col) in &exog {
+            check(name, col.len())?;
+        }
+        let names = ColumnNames::default();
+        let exog_names: Vec<String> = exog.iter().map(|(n, _)| n.clone()).collect();
+        crate::csv_io::check_unique_columns(
+            [&names.id_col, &names.time_col, &names.target_col]
+                .into_iter()
+                .chain(&exog_names),
+        )?;
+        let mut raw = RawPanel::new(names, exog_names, n);
+        let mut row_exog = vec![0.0f32; exog.len()];
+        for r in 0..n {
+            for (slot, (_, col)) in row_exog.iter_mut().zip(&exog) {
+                *slot = col[r];
+            }
+            raw.push_row(&ids[r], ds[r], y[r], &row_exog, Location::Row(r))?;
+        }
+        raw.finish(freq, "the columns given to from_columns")
+    }
+
+    /// Renames the id/time/target columns (used by [`PanelFrame::to_csv`]).
+    pub fn with_column_names(mut self, names: ColumnNames) -> PanelFrame {
+        self.names = names;
+        self
+    }
+
+    /// Attaches static features. Every series of the frame needs a row in `statics` (else
+    /// [`DataError::MissingStatic`]); rows of ids absent from the frame are ignored. Rows are
+    /// reordered to the frame's series order.
+    pub fn with_static(mut self, statics: StaticFrame) -> Result<PanelFrame, DataError> {
+        let k = statics.names.len();
+        let pos: HashMap<&str, usize> = statics
+            .ids
+            .iter()
+            .enumerate()
+            .map(|(r, id)| (id.as_str(), r))
+            .collect();
+        let mut values = Vec::with_capacity(self.ids.len() * k);
+        for id in &self.ids {
+            let r = *pos
+                .get(id.as_str())
+                .ok_or_else(|| DataError::MissingStatic { series: id.clone() })?;
+            values.extend_from_slice(&statics.values[r * k..(r + 1) * k]);
+        }
+        self.static_names = statics.names;
+        self.static_values = values;
+        Ok(self)
+    }
+
+    /// Number of series.
+    pub fn n_series(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Total number of rows (all series).
+    pub fn len(&self) -> usize {
+        self.y.len()
+    }
+
+    /// Always false for a valid frame.
+    pub fn is_empty(&self) -> bool {
+        self.y.is_empty()
+    }
+
+    /// Row range of series `i` in the column storage.
+    fn range(&self, i: usize) -> Range<usize> {
+        self.indptr[i]..self.indptr[i + 1]
+    }
+
+    /// Series `i` (in order of first appearance). Panics if `i >= n_series()`.
+    pub fn series(&self, i: usize) -> SeriesView<'_> {
+        assert!(
+            i < self.n_series(),
+            "PanelFrame::series({i}) with {} series",
+            self.n_series()
+        );
+        let r = self.range(i);
+        SeriesView {
+            id: &self.ids[i],
+            ds: &self.ds[r.clone()],
+            y: &self.y[r],
+            frame: self,
+            index: i,
+        }
+    }
+
+    /// All series in order.
+    pub fn iter_series(&self) -> impl ExactSizeIterator<Item = SeriesView<'_>> + '_ {
+        (0..self.n_series()).map(|i| self.series(i))
+    }
+
+    /// Position of the series with this id.
+    pub fn series_index(&self, id: &str) -> Option<usize> {
+        self.ids.iter().position(|i| i == id)
+    }
+
+    /// Series ids in order of first appearance.
+    pub fn ids(&self) -> &[String] {
+        &self.ids
+    }
+
+    /// Exogenous column names, in input order.
+    pub fn exog_names(&self) -> &[String] {
+        &self.exog_names
+    }
+
+    /// Static feature names (empty without static features).
+    pub fn static_names(&self) -> &[String] {
+        &self.static_names
+    }
+
+    /// The frequency (given or inferred).
+    pub fn freq(&self) -> Freq {
+        self.freq
+    }
+
+    /// The column names.
+    pub fn column_names(&self) -> &ColumnNames {
+        &self.names
+    }
+
+    /// Length of each series, in order.
+    pub fn series_lens(&self) -> Vec<usize> {
+        self.indptr.windows(2).map(|w| w[1] - w[0]).collect()
+    }
+
+    /// Length of the longest series.
+    pub fn max_len(&self) -> usize {
+        self.series_lens().into_iter().max().unwrap_or(0)
+    }
+
+    /// Length of the shortest series.
+    pub fn min_len(&self) -> usize {
+        self.series_lens().into_iter().min().unwrap_or(0)
+    }
+
+    /// `true` when some timestamp has a non-midnight time of day (then [`PanelFrame::to_csv`]
+    /// prints every date with its time).
+    pub fn has_time(&self) -> bool {
+        self.ds.iter().any(Ds::has_time)
+    }
+
+    /// The `h` timestamps after the end of series `i` (the forecast dates).
+    pub fn future_ds(&self, i: usize, h: usize) -> Result<Vec<Ds>, DataError> {
+        self.freq.range_after(&self.series(i).last_ds(), h)
+    }
+
+    /// Fails with [`DataError::TooShort`] naming the first series with fewer than `min_len`
+    /// points. Without start padding NeuralForecast keeps a training window as soon as its
+    /// output part has one observed point, so one window needs `input_size + 1` points
+    /// (`input_size + h` for a window fully observed); the caller chooses.
+    pub fn check_min_length(&self, min_len: usize) -> Result<(), DataError> {
+        match self.iter_series().find(|s| s.len() < min_len) {
+            Some(s) => Err(DataError::TooShort {
+                series: s.id.to_string(),
+                len: s.len(),
+                needed: min_len,
+                context: String::new(),
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// A new frame keeping, for each series `i`, the rows `pick(i, len)` (relative to the series'
+    /// start); `None` drops the series. Ranges must be non-empty and inside the series.
+    fn select(&self, mut pick: impl FnMut(usize, usize) -> Option<Range<usize>>) -> PanelFrame {
+        let k = self.static_names.len();
+        let mut out = PanelFrame {
+            names: self.names.clone(),
+            freq: self.freq,
+            ids: Vec::new(),
+            indptr: vec![0],
+            ds: Vec::new(),
+            y: Vec::new(),
+            exog_names: self.exog_names.clone(),
+            exog: vec![Vec::new(); self.exog.len()],
+            static_names: self.static_names.clone(),
+            static_values: Vec::new(),
+        };
+        for i in 0..self.n_series() {
+            let base = self.indptr[i];
+            let Some(r) = pick(i, self.indptr[i + 1] - base) else {
+                continue;
+            };
+            assert!(
+                !r.is_empty() && base + r.end <= self.indptr[i + 1],
+                "PanelFrame::select: bad range {r:?} for series {i}"
+            );
+            let abs = base + r.start..base + r.end;
+            out.ids.push(self.ids[i].clone());
+            out.ds.extend_from_slice(&self.ds[abs.clone()]);
+            out.y.extend_from_slice(&self.y[abs.clone()]);
+            for (dst, src) in out.exog.iter_mut().zip(&self.exog) {
+                dst.extend_from_slice(&src[abs.clone()]);
+            }
+            out.static_values
+                .extend_from_slice(&self.static_values[i * k..(i + 1) * k]);
+            out.indptr.push(out.y.len());
+        }
+        out
+    }
+
+    /// Splits every series into its first `len - n` points (train) and its last `n` points (test).
+    /// Every series needs more than `n` points; `n` must be at least 1.
+    pub fn split_tail(&self, n: usize) -> Result<(PanelFrame, PanelFrame), DataError> {
+        if n == 0 {
+            return Err(DataError::InvalidArgument("split_tail needs n >= 1".into()));
+        }
+        if let Some(s) = self.iter_series().find(|s| s.len() <= n) {
+            return Err(DataError::TooShort {
+                series: s.id.to_string(),
+                len: s.len(),
+                needed: n + 1,
+                context: format!(" to hold out the last {n}"),
+            });
+        }
+        let train = self.select(|_, len| Some(0..len - n));
+        let test = self.select(|_, len| Some(len - n..len));
+        Ok((train, test))
+    }
+
+    /// The last `n` points of every series (all of a series shorter than `n`); `n >= 1`.
+    pub fn tail(&self, n: usize) -> Result<PanelFrame, DataError> {
+        if n == 0 {
+            return Err(DataError::InvalidArgument("tail needs n >= 1".into()));
+        }
+        Ok(self.select(|_, len| Some(len.saturating_sub(n)..len)))
+    }
+
+    /// The series whose ids are listed, in the frame's order. An id not in the frame is an error
+    /// ([`DataError::UnknownSeries`]); an empty list is [`DataError::InvalidArgument`].
+    pub fn filter_ids<S: AsRef<str>>(&self, ids: &[S]) -> Result<PanelFrame, DataError> {
+        if ids.is_empty() {
+            return Err(DataError::InvalidArgument(
+                "filter_ids needs at least one id".into(),
+            ));
+        }
+        let mut keep = vec![false; self.n_series()];
+        for id in ids {
+            let i = self
+                .series_index(id.as_ref())
+                .ok_or_else(|| DataError::UnknownSeries(id.as_ref().to_string()))?;
+            keep[i] = true;
+        }
+        Ok(self.select(|i, len| keep[i].then_some(0..len)))
+    }
+}

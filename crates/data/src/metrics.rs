@@ -1,0 +1,162 @@
+//! Evaluation metrics on slices (one series, or any set of aligned points), in f64.
+//!
+//! Conventions follow utilsforecast (`utilsforecast.losses`) except that MAPE and sMAPE are
+//! reported in percent (see each function). Every function fails on empty input or on slices of
+//! different lengths.
+
+use crate::error::DataError;
+
+fn check(what: &'static str, y: &[f32], y_hat: &[f32]) -> Result<(), DataError> {
+    if y.len() != y_hat.len() {
+        return Err(DataError::MetricLength {
+            what,
+            left: y.len(),
+            right: y_hat.len(),
+        });
+    }
+    if y.is_empty() {
+        return Err(DataError::MetricEmpty { what });
+    }
+    Ok(())
+}
+
+fn mean_of(y: &[f32], y_hat: &[f32], f: impl Fn(f64, f64) -> f64) -> f64 {
+    let s: f64 = y
+        .iter()
+        .zip(y_hat)
+        .map(|(a, b)| f(*a as f64, *b as f64))
+        .sum();
+    s / y.len() as f64
+}
+
+/// `a / b`, 0 when `b == 0` (utilsforecast's divide-no-nan).
+fn div0(a: f64, b: f64) -> f64 {
+    if b == 0.0 { 0.0 } else { a / b }
+}
+
+/// Mean absolute error: `mean |y - ŷ|`.
+pub fn mae(y: &[f32], y_hat: &[f32]) -> Result<f64, DataError> {
+    check("mae", y, y_hat)?;
+    Ok(mean_of(y, y_hat, |a, b| (a - b).abs()))
+}
+
+/// Mean squared error: `mean (y - ŷ)²`.
+pub fn mse(y: &[f32], y_hat: &[f32]) -> Result<f64, DataError> {
+    check("mse", y, y_hat)?;
+    Ok(mean_of(y, y_hat, |a, b| (a - b) * (a - b)))
+}
+
+/// Root mean squared error: `sqrt(mse)`.
+pub fn rmse(y: &[f32], y_hat: &[f32]) -> Result<f64, DataError> {
+    check("rmse", y, y_hat)?;
+    Ok(mse(y, y_hat)?.sqrt())
+}
+
+/// Mean absolute percentage error in percent: `100 · mean |y - ŷ| / |y|`; points with `y = 0`
+/// contribute 0 (as utilsforecast, which returns the fraction, i.e. this value / 100).
+pub fn mape(y: &[f32], y_hat: &[f32]) -> Result<f64, DataError> {
+    check("mape", y, y_hat)?;
+    Ok(100.0 * mean_of(y, y_hat, |a, b| div0((a - b).abs(), a.abs())))
+}
+
+/// Symmetric MAPE in percent, in `[0, 200]`: `200 · mean |y - ŷ| / (|y| + |ŷ|)`; points with
+/// `y = ŷ = 0` contribute 0. utilsforecast's `smape` is this value / 200 (in `[0, 1]`);
+/// NeuralForecast's numpy `smape` is this value / 100 (in `[0, 2]`).
+pub fn smape(y: &[f32], y_hat: &[f32]) -> Result<f64, DataError> {
+    check("smape", y, y_hat)?;
+    Ok(200.0 * mean_of(y, y_hat, |a, b| div0((a - b).abs(), a.abs() + b.abs())))
+}
+
+/// Mean absolute scaled error: `mae(y, ŷ) / mean_{t >= m} |y_train[t] - y_train[t - m]|`, the
+/// in-sample MAE of the seasonal naive forecast with period `season` (`m >= 1`).
+///
+/// Fails when `y_train` has no more than `m` points or when that in-sample error is zero
+/// (utilsforecast reports 0 in that case; an error is more honest than a perfect score).
+pub fn mase(y: &[f32], y_hat: &[f32], y_train: &[f32], season: usize) -> Result<f64, DataError> {
+    check("mase", y, y_hat)?;
+    if season == 0 {
+        return Err(DataError::InvalidArgument(
+            "mase: season must be >= 1".into(),
+        ));
+    }
+    if y_train.len() <= season {
+        return Err(DataError::InvalidArgument(format!(
+            "mase: the training series has {} points, needs more than the season {season}",
+            y_train.len()
+        )));
+    }
+    let scale = mean_of(
+        &y_train[season..],
+        &y_train[..y_train.len() - season],
+        |a, b| (a - b).abs(),
+    );
+    if scale == 0.0 {
+        return Err(DataError::InvalidArgument(
+            "mase: the in-sample seasonal naive error is zero (constant seasonal pattern)".into(),
+        ));
+    }
+    Ok(mae(y, y_hat)? / scale)
+}
+
+fn check_q(what: &'static str, q: f32) -> Result<(), DataError> {
+    if q > 0.0 && q < 1.0 {
+        Ok(())
+    } else {
+        Err(DataError::InvalidArgument(format!(
+            "{what}: quantile {q} is not in (0, 1)"
+        )))
+    }
+}
+
+/// Pinball loss of level `q ∈ (0, 1)`: `mean max(q e, (q - 1) e)` with `e = y - ŷ`.
+pub fn quantile_loss(y: &[f32], y_hat: &[f32], q: f32) -> Result<f64, DataError> {
+    check("quantile_loss", y, y_hat)?;
+    check_q("quantile_loss", q)?;
+    let q = q as f64;
+    Ok(mean_of(y, y_hat, |a, b| {
+        let e = a - b;
+        (q * e).max((q - 1.0) * e)
+    }))
+}
+
+/// Scaled CRPS (Rangapuram et al. 2021, utilsforecast's and NeuralForecast's `sCRPS`):
+/// `2 · Σ_t mean_q ρ_q(y_t - ŷ_{t,q}) / (Σ_t |y_t| + ε)`, with `ρ_q` the pinball loss and
+/// `ε = f64::EPSILON`. `y_hat_q` is row-major `[n, Q]` (the `Q` quantile forecasts of point `t`
+/// in row `t`), `quantiles` the `Q` levels.
+pub fn scaled_crps(y: &[f32], y_hat_q: &[f32], quantiles: &[f32]) -> Result<f64, DataError> {
+    let nq = quantiles.len();
+    if nq == 0 {
+        return Err(DataError::MetricEmpty {
+            what: "scaled_crps quantiles",
+        });
+    }
+    if y.is_empty() {
+        return Err(DataError::MetricEmpty {
+            what: "scaled_crps",
+        });
+    }
+    if y_hat_q.len() != y.len() * nq {
+        return Err(DataError::MetricLength {
+            what: "scaled_crps (y_hat_q must hold n * Q values)",
+            left: y.len() * nq,
+            right: y_hat_q.len(),
+        });
+    }
+    for &q in quantiles {
+        check_q("scaled_crps", q)?;
+    }
+    let mut total = 0.0f64;
+    let mut norm = 0.0f64;
+    for (t, &yt) in y.iter().enumerate() {
+        let row = &y_hat_q[t * nq..(t + 1) * nq];
+        let mut s = 0.0f64;
+        for (&p, &q) in row.iter().zip(quantiles) {
+            let e = yt as f64 - p as f64;
+            let q = q as f64;
+            s += (q * e).max((q - 1.0) * e);
+        }
+        total += s / nq as f64;
+        norm += (yt as f64).abs();
+    }
+    Ok(2.0 * total / (norm + f64::EPSILON))
+}

@@ -1,0 +1,260 @@
+//! Row collection and validation shared by the CSV reader and the in-memory constructor.
+//!
+//! Checks, in order: per row (as rows arrive) non-finite target or exogenous values and mixed
+//! timestamp kinds; then no rows; then per series, in series order, duplicated and decreasing
+//! timestamps; then the frequency (given, or inferred from the first series where it can be);
+//! then per series timestamps on the frequency's anchor and exactly one period apart.
+
+use crate::ds::Ds;
+use crate::error::{DataError, Location};
+use crate::frame::{ColumnNames, PanelFrame};
+use crate::freq::Freq;
+use std::collections::HashMap;
+
+/// Rows in input order, with the series of each row interned.
+#[derive(Debug)]
+pub(crate) struct RawPanel {
+    names: ColumnNames,
+    exog_names: Vec<String>,
+    /// Series ids in order of first appearance.
+    ids: Vec<String>,
+    lookup: HashMap<String, u32>,
+    /// Series index of each row.
+    series_of_row: Vec<u32>,
+    ds: Vec<Ds>,
+    y: Vec<f32>,
+    /// One column per exogenous variable.
+    exog: Vec<Vec<f32>>,
+    locs: Vec<Location>,
+}
+
+impl RawPanel {
+    pub(crate) fn new(names: ColumnNames, exog_names: Vec<String>, capacity: usize) -> Self {
+        let n_exog = exog_names.len();
+        RawPanel {
+            names,
+            exog_names,
+            ids: Vec::new(),
+            lookup: HashMap::new(),
+            series_of_row: Vec::with_capacity(capacity),
+            ds: Vec::with_capacity(capacity),
+            y: Vec::with_capacity(capacity),
+            exog: (0..n_exog).map(|_| Vec::with_capacity(capacity)).collect(),
+            locs: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Appends one row after checking its values.
+    pub(crate) fn push_row(
+        &mut self,
+        id: &str,
+        ds: Ds,
+        y: f32,
+        exog: &[f32],
+        loc: Location,
+    ) -> Result<(), DataError> {
+        debug_assert_eq!(exog.len(), self.exog.len());
+        if let Some(first) = self.ds.first()
+            && first.is_int() != ds.is_int()
+        {
+            return Err(DataError::MixedTimestampKinds {
+                series: id.to_string(),
+                loc,
+                value: ds.to_string(),
+                expected: first.kind_name(),
+                found: ds.kind_name(),
+            });
+        }
+        if !y.is_finite() {
+            return Err(DataError::NonFiniteTarget {
+                series: id.to_string(),
+                loc,
+                column: self.names.target_col.clone(),
+                value: y,
+            });
+        }
+        for (v, name) in exog.iter().zip(&self.exog_names) {
+            if !v.is_finite() {
+                return Err(DataError::NonFiniteExog {
+                    series: id.to_string(),
+                    loc,
+                    column: name.clone(),
+                    value: *v,
+                });
+            }
+        }
+        let s = match self.lookup.get(id) {
+            Some(&s) => s,
+            None => {
+                let s = u32::try_from(self.ids.len())
+                    .map_err(|_| DataError::InvalidArgument("more than u32::MAX series".into()))?;
+                self.ids.push(id.to_string());
+                self.lookup.insert(id.to_string(), s);
+                s
+            }
+        };
+        self.series_of_row.push(s);
+        self.ds.push(ds);
+        self.y.push(y);
+        for (col, v) in self.exog.iter_mut().zip(exog) {
+            col.push(*v);
+        }
+        self.locs.push(loc);
+        Ok(())
+    }
+
+    /// Groups rows by series (stable), validates, and builds the frame. `what` names the input in
+    /// the "empty" error.
+    pub(crate) fn finish(self, freq: Option<Freq>, what: &str) -> Result<PanelFrame, DataError> {
+        let n = self.y.len();
+        if n == 0 {
+            return Err(DataError::Empty {
+                what: what.to_string(),
+            });
+        }
+        let n_series = self.ids.len();
+        // Counting sort of rows by series, keeping input order within a series.
+        let mut indptr = vec![0usize; n_series + 1];
+        for &s in &self.series_of_row {
+            indptr[s as usize + 1] += 1;
+        }
+        for i in 0..n_series {
+            indptr[i + 1] += indptr[i];
+        }
+        let mut next = indptr.clone();
+        let mut perm = vec![0usize; n];
+        for (row, &s) in self.series_of_row.iter().enumerate() {
+            perm[next[s as usize]] = row;
+            next[s as usize] += 1;
+        }
+        let ds: Vec<Ds> = perm.iter().map(|&r| self.ds[r]).collect();
+        let locs: Vec<Location> = perm.iter().map(|&r| self.locs[r]).collect();
+
+        // Order and duplicates.
+        for i in 0..n_series {
+            let r = indptr[i]..indptr[i + 1];
+            check_order(&self.ids[i], &ds[r.clone()], &locs[r])?;
+        }
+
+        // Frequency.
+        let freq = match freq {
+            Some(f) => {
+                f.check_kind(&ds[0])?;
+                f
+            }
+            None => infer_panel_freq(&ds, &indptr)?,
+        };
+        for i in 0..n_series {
+            let r = indptr[i]..indptr[i + 1];
+            check_freq(&self.ids[i], &ds[r.clone()], &locs[r], freq)?;
+        }
+
+        let y = perm.iter().map(|&r| self.y[r]).collect();
+        let exog = self
+            .exog
+            .iter()
+            .map(|col| perm.iter().map(|&r| col[r]).collect())
+            .collect();
+        Ok(PanelFrame {
+            names: self.names,
+            freq,
+            ids: self.ids,
+            indptr,
+            ds,
+            y,
+            exog_names: self.exog_names,
+            exog,
+            static_names: Vec::new(),
+            static_values: Vec::new(),
+        })
+    }
+}
+
+/// Strictly increasing timestamps within one series.
+fn check_order(series: &str, ds: &[Ds], locs: &[Location]) -> Result<(), DataError> {
+    for k in 1..ds.len() {
+        let (prev, cur) = (ds[k - 1], ds[k]);
+        if cur == prev {
+            return Err(DataError::DuplicateTimestamp {
+                series: series.to_string(),
+                loc: locs[k],
+                first: locs[k - 1],
+                ds: cur,
+            });
+        }
+        if cur < prev {
+            return Err(DataError::Unsorted {
+                series: series.to_string(),
+                loc: locs[k],
+                ds: cur,
+                prev,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Every timestamp on offset and exactly one period after the previous one.
+fn check_freq(series: &str, ds: &[Ds], locs: &[Location], freq: Freq) -> Result<(), DataError> {
+    for (k, d) in ds.iter().enumerate() {
+        if !freq.is_on_offset(d) {
+            return Err(DataError::OffFrequency {
+                series: series.to_string(),
+                loc: locs[k],
+                ds: *d,
+                freq,
+                anchor: freq.anchor_name(),
+            });
+        }
+        if k > 0 {
+            let expected = freq.advance(&ds[k - 1], 1)?;
+            if expected != *d {
+                return Err(DataError::Gap {
+                    series: series.to_string(),
+                    loc: locs[k],
+                    ds: *d,
+                    prev: ds[k - 1],
+                    expected,
+                    freq,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The frequency of the first series (in order) whose timestamps are all evenly spaced; failing
+/// that, the spacing of the first two timestamps of the first series with two points or more.
+/// With integer timestamps and only single-point series, the step is 1.
+fn infer_panel_freq(ds: &[Ds], indptr: &[usize]) -> Result<Freq, DataError> {
+    let mut any_long = false;
+    for w in indptr.windows(2) {
+        let s = &ds[w[0]..w[1]];
+        if s.len() >= 2 {
+            any_long = true;
+            if let Some(f) = Freq::infer(s) {
+                return Ok(f);
+            }
+        }
+    }
+    // Fallback: the spacing of the first two timestamps of the first long series, so that the
+    // frequency check then reports the gap with its series and row.
+    for w in indptr.windows(2) {
+        if w[1] - w[0] >= 2
+            && let Some(f) = Freq::infer(&ds[w[0]..w[0] + 2])
+        {
+            return Ok(f);
+        }
+    }
+    if !any_long && ds[0].is_int() {
+        return Ok(Freq::Int(1));
+    }
+    let reason = if any_long {
+        "no series has timestamps evenly spaced by one of H, D, W, MS, ME, QS, QE, YS, YE or an integer step"
+    } else {
+        "every series has a single timestamp"
+    };
+    Err(DataError::CannotInferFreq {
+        reason: reason.into(),
+    })
+}
