@@ -10,4 +10,6 @@
 mod fma;
 pub mod spec;
 
-pub use fma::{FmaPath, fma_path, measure_fma_peak_gflops, measure_fma_peak_gflops_for};
+pub use fma::{
+    DEFAULT_DURATION, FmaPath, fma_path, measure_fma_peak_gflops, measure_fma_peak_gflops_for,
+};

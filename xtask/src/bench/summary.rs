@@ -3,11 +3,11 @@
 
 use super::criterion::BenchResult;
 use super::table::{Align, markdown, ns, num};
-use neurodiv_benches::fma_path;
 use neurodiv_benches::spec::{
     GEMM_GROUP, GEMM_SHAPES, GemmShape, KERNEL_GROUP_PREFIX, SCALAR_ID, SIMD_ID, TAPE_GROUP,
     THREADS, TRAINING_GROUP, parse_threads_id,
 };
+use neurodiv_benches::{DEFAULT_DURATION, fma_path};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -189,7 +189,11 @@ impl Summary {
             out += &format!("### {title}\n\n{body}\n");
         };
         section(
-            "Measured f32 FMA peak",
+            &format!(
+                "Measured f32 FMA peak (best of {} runs of {:.1} s per thread)",
+                super::PEAK_RUNS,
+                DEFAULT_DURATION.as_secs_f64()
+            ),
             markdown(
                 &[
                     ("threads", Align::Right),
