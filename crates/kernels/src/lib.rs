@@ -1,12 +1,26 @@
 //! Slice kernels: the bottom layer of Neuro-Divergent.
 //!
 //! Everything here works on plain `&[f32]` slices in row-major order and knows nothing about
-//! gradients. Element-wise and row kernels dispatch at run time to the best SIMD path the CPU
-//! offers (see [`simd`]); each has a scalar twin in [`scalar`] that the tests compare against.
-//! GEMM goes through [`gemm::gemm`], whose backend is `matrixmultiply`.
+//! gradients.
+//!
+//! - [`elementwise`]: arithmetic, `exp`/`log`/`tanh`, activations and their derivatives.
+//! - [`rows`]: softmax, log-softmax, layer norm (forward and backward), row sums/means/maxima.
+//! - [`gemm()`]: `C = alpha op(A) op(B) + beta C` through `matrixmultiply`, parallel over row
+//!   blocks of `C`; [`gemm_batched`] for independent batches.
+//! - [`half_precision`]: FP16/BF16 conversions and GEMMs with reduced-precision weights and
+//!   f32 accumulation.
+//! - [`rng`]: the seeded generator every fit uses.
+//!
+//! Element-wise and row kernels dispatch at run time to the best SIMD path the CPU offers
+//! (AVX-512, AVX2+FMA, NEON; see [`simd`]), detected once. Each has a scalar twin in
+//! [`scalar`], which is the fallback on other CPUs and the ground truth of the property tests
+//! (`tests/simd_vs_scalar.rs`); the doc comment of each SIMD kernel states its error against
+//! its twin.
 //!
 //! Determinism: no kernel's result depends on the number of rayon threads. Parallel work is split
-//! only along dimensions that are not reduced (rows of the output, batch entries).
+//! only along dimensions that are not reduced (rows of the output, batch entries), or, for the
+//! one cross-row sum (layer-norm `dgamma`/`dbeta`), into blocks fixed by the shape and added in
+//! order. Results may differ between SIMD levels (lane count sets the order of row sums).
 
 pub mod elementwise;
 pub mod gemm;
@@ -17,4 +31,9 @@ pub mod scalar;
 pub mod simd;
 
 pub use gemm::{Trans, gemm, gemm_batched};
+pub use half_precision::{
+    bf16, bf16_to_f32, f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemm_bf16_weights,
+    gemm_f16_weights,
+};
 pub use rng::Rng;
+pub use simd::{SimdLevel, simd_level, with_simd_level};
