@@ -18,7 +18,7 @@ use neurodiv_nn::{Ctx, Linear, ParamId, ParamStore};
 use serde::{Deserialize, Serialize};
 
 macro_rules! linear_model {
-    ($model:ident, $config:ident, $name:literal, { $($field:ident : $ty:ty = $default:expr, $doc:literal;)* }) => {
+    ($model:ident, $config:ident, $name:literal, $defaults:literal, $set_defaults:expr, { $($field:ident : $ty:ty = $default:expr, $doc:literal;)* }) => {
         #[doc = concat!("Configuration of [`", $name, "`], with NeuralForecast's defaults.")]
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         pub struct $config {
@@ -29,13 +29,11 @@ macro_rules! linear_model {
         }
 
         impl $config {
-            /// Defaults for horizon `h` and input window `input_size` (NeuralForecast's for
-            /// DLinear and NLinear: learning rate 1e-4, 5000 steps, inference batches of 1024).
+            #[doc = concat!("Defaults for horizon `h` and input window `input_size`: ", $defaults)]
             pub fn new(h: usize, input_size: usize) -> Self {
                 let mut base = BaseConfig::new(h, input_size);
-                base.learning_rate = 1e-4;
-                base.max_steps = 5000;
-                base.inference_windows_batch_size = Some(1024);
+                let set: fn(&mut BaseConfig) = $set_defaults;
+                set(&mut base);
                 $config { base, $($field: $default,)* }
             }
         }
@@ -69,11 +67,25 @@ macro_rules! linear_model {
     };
 }
 
-linear_model!(DLinear, DLinearConfig, "DLinear", {
+/// NeuralForecast's defaults for DLinear and NLinear.
+fn nf_linear_defaults(base: &mut BaseConfig) {
+    base.learning_rate = 1e-4;
+    base.max_steps = 5000;
+    base.inference_windows_batch_size = Some(1024);
+}
+
+linear_model!(DLinear, DLinearConfig, "DLinear", "NeuralForecast's (learning rate 1e-4, 5000 steps, inference batches of 1024).", nf_linear_defaults, {
     moving_avg_window: usize = 25, "Window of the trend's moving average (odd; default 25).";
 });
-linear_model!(NLinear, NLinearConfig, "NLinear", {});
-linear_model!(RLinear, RLinearConfig, "RLinear", {
+linear_model!(
+    NLinear,
+    NLinearConfig,
+    "NLinear",
+    "NeuralForecast's (learning rate 1e-4, 5000 steps, inference batches of 1024).",
+    nf_linear_defaults,
+    {}
+);
+linear_model!(RLinear, RLinearConfig, "RLinear", "NeuralForecast lacks RLinear; it takes BaseConfig's defaults (learning rate 1e-3, 1000 steps).", |_| {}, {
     revin_affine: bool = true, "Learn RevIN's scale and shift (default true).";
 });
 
