@@ -1,0 +1,183 @@
+//! The harness's helpers: tiny configs per model, building, fitting, comparing forecasts, and
+//! the loop that runs a check on every registered model.
+
+pub use crate::common::temp_dir;
+use neurodiv::core::train::FitReport;
+use neurodiv::prelude::*;
+use neurodiv::registry;
+use serde_json::Value;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
+
+/// Horizon of most checks.
+pub const H: usize = 12;
+/// Input size of most checks.
+pub const L: usize = 24;
+/// Training steps of the quick checks.
+pub const QUICK_STEPS: usize = 5;
+
+// Compile-time: models, the orchestrator and frames cross threads.
+const _: () = {
+    const fn send_sync<T: Send + Sync + ?Sized>() {}
+    send_sync::<Box<dyn NeuralModel>>();
+    send_sync::<dyn NeuralModel>();
+    send_sync::<NeuralForecast>();
+    send_sync::<PanelFrame>();
+    send_sync::<ForecastFrame>();
+};
+
+/// Size overrides that make model `name` tiny; a model not listed here keeps its defaults
+/// (only the step count and the windows batch shrink, see [`overrides`]).
+pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
+    match name {
+        "MLP" => vec![("hidden_size", "16")],
+        "NHITS" | "NBEATS" | "NBEATSx" => vec![("mlp_units", "[[16,16]]")],
+        _ => Vec::new(),
+    }
+}
+
+/// The registry overrides of a quick run of `name`: few steps, 64 windows per batch, the tiny
+/// sizes (those the model's config has), `n_series` for multivariate models, then `extra`
+/// (which wins over the rest).
+pub fn overrides(name: &str, n_series: usize, extra: &[(&str, String)]) -> Vec<(String, String)> {
+    let defaults = registry::default_config(name, H, L).expect("registered name");
+    let has = |k: &str| defaults.get(k).is_some();
+    let mut out = vec![
+        ("max_steps".to_string(), QUICK_STEPS.to_string()),
+        ("windows_batch_size".to_string(), "64".to_string()),
+    ];
+    for (k, v) in tiny_overrides(name) {
+        if has(k) {
+            out.push((k.to_string(), v.to_string()));
+        }
+    }
+    if has("n_series") {
+        out.push(("n_series".to_string(), n_series.to_string()));
+    }
+    out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    out
+}
+
+/// The data a model is checked on: AirPassengers, or for multivariate models (which forecast
+/// all series jointly) the two-series panel.
+pub fn data_for(name: &str) -> PanelFrame {
+    let probe = registry::build(name, H, L, &overrides(name, 1, &[])).expect("tiny build");
+    if probe.capabilities().multivariate {
+        neurodiv::datasets::air_passengers_panel().unwrap()
+    } else {
+        neurodiv::datasets::air_passengers().unwrap()
+    }
+}
+
+/// Builds model `name` tiny, with horizon `h`, input size `l` and `extra` overrides.
+pub fn build(
+    name: &str,
+    h: usize,
+    l: usize,
+    n_series: usize,
+    extra: &[(&str, String)],
+) -> Box<dyn NeuralModel> {
+    registry::build(name, h, l, &overrides(name, n_series, extra))
+        .unwrap_or_else(|e| panic!("{name}: build(h={h}, input_size={l}, {extra:?}): {e}"))
+}
+
+/// Fits one model on `train` and predicts the next `h` points.
+pub fn fit_predict(
+    model: Box<dyn NeuralModel>,
+    train: &PanelFrame,
+) -> (FitReport, ForecastFrame, NeuralForecast) {
+    let alias = model.alias();
+    let mut nf = NeuralForecast::new(vec![model], train.freq());
+    let report = nf
+        .fit(train, 0)
+        .unwrap_or_else(|e| panic!("{alias}: fit: {e}"))
+        .remove(0);
+    let fc = nf
+        .predict(None)
+        .unwrap_or_else(|e| panic!("{alias}: predict: {e}"));
+    (report, fc, nf)
+}
+
+/// The bits of every model column.
+pub fn bits(fc: &ForecastFrame) -> Vec<(String, Vec<u32>)> {
+    fc.columns
+        .iter()
+        .map(|(n, v)| (n.clone(), v.iter().map(|x| x.to_bits()).collect()))
+        .collect()
+}
+
+/// The columns a model with alias `alias` and loss `loss` must produce.
+pub fn expected_columns(alias: &str, loss: &Loss) -> Vec<String> {
+    loss.output_names()
+        .iter()
+        .map(|s| format!("{alias}{s}"))
+        .collect()
+}
+
+/// Checks a forecast frame: `rows` rows, the model's columns, all values finite.
+pub fn check_forecast(what: &str, fc: &ForecastFrame, rows: usize, columns: &[String]) {
+    assert_eq!(fc.len(), rows, "{what}: rows");
+    assert_eq!(fc.column_names(), columns, "{what}: columns");
+    for (n, v) in &fc.columns {
+        assert_eq!(v.len(), rows, "{what}: column {n} length");
+        assert!(v.iter().all(|x| x.is_finite()), "{what}: {n} not finite");
+    }
+}
+
+/// Runs `check` for every registered model; fails naming every model whose check panicked.
+pub fn for_each_model(test: &str, check: impl Fn(&'static str)) {
+    let failed: Vec<&str> = registry::model_names()
+        .into_iter()
+        .filter(|&name| catch_unwind(AssertUnwindSafe(|| check(name))).is_err())
+        .collect();
+    assert!(failed.is_empty(), "{test} failed for {failed:?}");
+}
+
+/// A temp directory removed when dropped (also when a check fails).
+pub struct TempDir(pub PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The losses every univariate point/quantile model must train with.
+pub fn compatible_losses() -> Vec<Loss> {
+    vec![
+        Loss::MAE,
+        Loss::MSE,
+        Loss::RMSE,
+        Loss::MAPE,
+        Loss::SMAPE,
+        Loss::Huber { delta: 1.0 },
+        Loss::QuantileLoss { q: 0.5 },
+        Loss::mq_from_levels(&[80, 90]),
+        Loss::MASE { seasonality: 12 },
+    ]
+}
+
+/// A loss as the registry's `"loss"` override takes it (its serde JSON form).
+pub fn loss_json(loss: &Loss) -> String {
+    serde_json::to_string(loss).expect("losses serialise")
+}
+
+/// JSON equality with numbers compared as `f32` (configs hold `f32` fields, which
+/// `serde_json::to_value` widens to `f64` digits while `to_string` prints them shortest).
+pub fn same_config(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => match (x.as_f64(), y.as_f64()) {
+            (Some(x), Some(y)) => x as f32 == y as f32,
+            _ => x == y,
+        },
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same_config(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_config(v, w)))
+        }
+        _ => a == b,
+    }
+}
