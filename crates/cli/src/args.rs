@@ -39,15 +39,16 @@ pub struct ModelArgs {
     /// Model name as NeuralForecast spells it (case-insensitive); repeat for several models.
     #[arg(long = "model", default_value = "NHITS")]
     pub models: Vec<String>,
-    /// Forecast horizon.
-    #[arg(long, default_value_t = 12)]
-    pub h: usize,
+    /// Forecast horizon (default 12, or the --holdout length).
+    #[arg(long)]
+    pub h: Option<usize>,
     /// Input window length (default: 2 * h).
     #[arg(long)]
     pub input_size: Option<usize>,
-    /// Training steps.
-    #[arg(long)]
-    pub max_steps: Option<usize>,
+    /// Training steps (the command line's default keeps a run to seconds; the library's own
+    /// default is the model's, e.g. 1000 for NHITS).
+    #[arg(long, default_value_t = 100)]
+    pub max_steps: usize,
     /// Random seed.
     #[arg(long)]
     pub seed: Option<u64>,

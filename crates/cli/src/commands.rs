@@ -65,8 +65,21 @@ fn parse_set(s: &str) -> Result<(Option<String>, String, String)> {
     })
 }
 
-fn build_models(a: &ModelArgs) -> Result<Vec<Box<dyn NeuralModel>>> {
-    let input_size = a.input_size.unwrap_or(2 * a.h);
+/// The horizon: `--h`, else the holdout length, else 12; a holdout must equal the horizon.
+fn horizon(a: &ModelArgs, holdout: Option<usize>) -> Result<usize> {
+    match (a.h, holdout) {
+        (Some(h), Some(n)) if h != n => Err(format!(
+            "--holdout {n} must equal --h {h} (the held-out points are the forecast)"
+        )
+        .into()),
+        (Some(h), _) => Ok(h),
+        (None, Some(n)) => Ok(n),
+        (None, None) => Ok(12),
+    }
+}
+
+fn build_models(a: &ModelArgs, h: usize) -> Result<Vec<Box<dyn NeuralModel>>> {
+    let input_size = a.input_size.unwrap_or(2 * h);
     let sets = a
         .sets
         .iter()
@@ -75,10 +88,7 @@ fn build_models(a: &ModelArgs) -> Result<Vec<Box<dyn NeuralModel>>> {
     let mut models = Vec::new();
     for name in &a.models {
         let canonical = registry::canonical_name(name)?;
-        let mut overrides = Vec::new();
-        if let Some(m) = a.max_steps {
-            overrides.push(("max_steps".to_string(), m.to_string()));
-        }
+        let mut overrides = vec![("max_steps".to_string(), a.max_steps.to_string())];
         if let Some(s) = a.seed {
             overrides.push(("random_seed".to_string(), s.to_string()));
         }
@@ -88,7 +98,7 @@ fn build_models(a: &ModelArgs) -> Result<Vec<Box<dyn NeuralModel>>> {
                 _ => overrides.push((k.clone(), v.clone())),
             }
         }
-        models.push(registry::build(canonical, a.h, input_size, &overrides)?);
+        models.push(registry::build(canonical, h, input_size, &overrides)?);
     }
     Ok(models)
 }
@@ -150,7 +160,7 @@ fn forecast(a: ForecastArgs) -> Result<()> {
         }
         None => (df.clone(), None),
     };
-    let models = build_models(&a.model)?;
+    let models = build_models(&a.model, horizon(&a.model, a.holdout)?)?;
     let mut nf = NeuralForecast::new(models, train.freq());
     let fit_times = fit_models(&mut nf, &train, &a.model)?;
     let t = Instant::now();
@@ -244,7 +254,7 @@ fn fit(a: FitArgs) -> Result<()> {
         a.model.static_data.as_deref(),
         &a.model.freq,
     )?;
-    let mut nf = NeuralForecast::new(build_models(&a.model)?, df.freq());
+    let mut nf = NeuralForecast::new(build_models(&a.model, horizon(&a.model, None)?)?, df.freq());
     fit_models(&mut nf, &df, &a.model)?;
     nf.save(&a.save)?;
     eprintln!(
@@ -274,8 +284,9 @@ fn cv(a: CvArgs) -> Result<()> {
         a.model.static_data.as_deref(),
         &a.model.freq,
     )?;
-    let mut nf = NeuralForecast::new(build_models(&a.model)?, df.freq());
-    let step = a.step_size.unwrap_or(a.model.h);
+    let h = horizon(&a.model, None)?;
+    let mut nf = NeuralForecast::new(build_models(&a.model, h)?, df.freq());
+    let step = a.step_size.unwrap_or(h);
     let frame = nf.cross_validation(&df, a.n_windows, step, a.refit)?;
     write_or_print(&frame, a.out.as_deref())?;
     let y = frame.y.as_ref().expect("cross-validation frames hold y");

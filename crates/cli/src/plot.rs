@@ -15,11 +15,9 @@ const COLORS: [RGBColor; 6] = [
     RGBColor(148, 103, 189),
     RGBColor(140, 86, 75),
 ];
-const FONT_PATHS: [&str; 3] = [
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/usr/share/fonts/TTF/DejaVuSans.ttf",
-    "/Library/Fonts/Arial.ttf",
-];
+/// DejaVu Sans (Bitstream Vera license, see assets/DejaVuSans-LICENSE.txt), embedded so plots
+/// render the same on every machine.
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 /// Draws `history` (all of it, or up to the forecast start) and the forecasts of `fc` for the
 /// series `ids` (default: the first few) into `path` (.svg or .png). With `holdout`, the
@@ -42,6 +40,8 @@ pub fn draw(
             })
             .collect::<std::result::Result<_, _>>()?
     };
+    plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+        .map_err(|_| "the embedded font could not be read")?;
     let height = 320 * wanted.len() as u32;
     let ext = path
         .extension()
@@ -49,7 +49,9 @@ pub fn draw(
         .unwrap_or("")
         .to_ascii_lowercase();
     // Render into a temporary file and rename, so a failure leaves no half-written plot.
-    let tmp = path.with_extension(format!("{ext}.tmp"));
+    // The temporary name keeps the extension last: the PNG encoder picks its format from it.
+    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
+    let tmp = path.with_file_name(format!(".{stem}.tmp-{}.{ext}", std::process::id()));
     let result = match ext.as_str() {
         "svg" => render(
             SVGBackend::new(&tmp, (1000, height)).into_drawing_area(),
@@ -58,24 +60,13 @@ pub fn draw(
             holdout,
             &wanted,
         ),
-        "png" => {
-            let font = FONT_PATHS
-                .iter()
-                .find_map(|p| std::fs::read(p).ok())
-                .ok_or(
-                    "PNG plots need a TrueType font (DejaVuSans.ttf); use an .svg file instead",
-                )?;
-            let font: &'static [u8] = Box::leak(font.into_boxed_slice());
-            plotters::style::register_font("sans-serif", FontStyle::Normal, font)
-                .map_err(|_| "the font file could not be read")?;
-            render(
-                BitMapBackend::new(&tmp, (1000, height)).into_drawing_area(),
-                history,
-                fc,
-                holdout,
-                &wanted,
-            )
-        }
+        "png" => render(
+            BitMapBackend::new(&tmp, (1000, height)).into_drawing_area(),
+            history,
+            fc,
+            holdout,
+            &wanted,
+        ),
         _ => Err(format!("--plot {}: use a .svg or .png file name", path.display()).into()),
     };
     match result {
@@ -189,6 +180,7 @@ where
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()?;

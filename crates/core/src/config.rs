@@ -146,15 +146,18 @@ impl BaseConfig {
         {
             return bad("gradient_clip_val", format!("must be positive, got {c}"));
         }
-        self.loss.validate().map_err(|e| CoreError::Config {
-            field: "loss",
-            reason: e.to_string(),
-        })?;
-        if let Some(l) = &self.valid_loss {
-            l.validate().map_err(|e| CoreError::Config {
-                field: "valid_loss",
-                reason: e.to_string(),
-            })?;
+        for (field, loss) in [
+            ("loss", Some(&self.loss)),
+            ("valid_loss", self.valid_loss.as_ref()),
+        ] {
+            if let Some(l) = loss {
+                l.validate()
+                    .and_then(|()| l.check_input_size(self.input_size))
+                    .map_err(|e| CoreError::Config {
+                        field,
+                        reason: e.to_string(),
+                    })?;
+            }
         }
         Ok(())
     }

@@ -95,10 +95,17 @@ pub fn validation_loss(
     let (h, m) = (base.h, base.output_multiplier());
     let specs = validation_specs(set, val_size, h, base.input_size, base.step_size);
     let preds = forecast_windows(model, set, &specs)?;
+    // Targets and (for MASE) the input windows, in the original scale.
+    let l = base.input_size;
     let mut y = Vec::with_capacity(specs.len() * h);
+    let mut insample = Vec::with_capacity(specs.len() * l);
     for s in &specs {
-        let c = (s.start + base.input_size as isize) as usize;
-        y.extend_from_slice(&set.y[s.series][c..c + h]);
+        let series = &set.y[s.series];
+        let c = (s.start + l as isize) as usize;
+        y.extend_from_slice(&series[c..c + h]);
+        insample.extend(
+            (s.start..s.start + l as isize).map(|p| if p >= 0 { series[p as usize] } else { 0.0 }),
+        );
     }
     let b = specs.len();
     let tape = Tape::no_grad();

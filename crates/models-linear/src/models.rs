@@ -113,7 +113,7 @@ impl DLinear {
     /// Builds the model with parameters initialised from `config.base.random_seed`.
     pub fn new(config: DLinearConfig) -> Result<Self, CoreError> {
         config.base.validate()?;
-        if config.moving_avg_window == 0 || config.moving_avg_window % 2 == 0 {
+        if config.moving_avg_window == 0 || config.moving_avg_window.is_multiple_of(2) {
             return Err(CoreError::Config {
                 field: "moving_avg_window",
                 reason: format!("must be odd, got {}", config.moving_avg_window),

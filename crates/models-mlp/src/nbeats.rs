@@ -179,7 +179,7 @@ struct Block {
     basis: Option<Basis>, // None: identity
 }
 
-/// NeuralForecast's `NBEATS` (and, with exogenous columns, `NBEATSx`).
+/// NeuralForecast's `NBEATS` (no exogenous inputs).
 #[derive(Debug, Clone)]
 pub struct NBEATS {
     config: NBEATSConfig,
@@ -187,17 +187,64 @@ pub struct NBEATS {
     input: BlockInput,
     blocks: Vec<usize>, // block -> index into `unique` (shared weights reuse one)
     unique: Vec<Block>,
-    exogenous: bool,
 }
 
-/// NeuralForecast's `NBEATSx`: NBEATS whose blocks also read exogenous columns.
-pub type NBEATSx = NBEATS;
+/// NeuralForecast's `NBEATSx`: NBEATS whose blocks also read future, historical and static
+/// exogenous columns (concatenated to the residual window).
+#[derive(Debug, Clone)]
+pub struct NBEATSx(NBEATS);
 /// Configuration of [`NBEATSx`].
 pub type NBEATSxConfig = NBEATSConfig;
 
-impl NBEATS {
+impl NBEATSx {
     /// Builds the model with parameters initialised from `config.base.random_seed`.
+    pub fn new(config: NBEATSxConfig) -> Result<Self, CoreError> {
+        NBEATS::build(config).map(NBEATSx)
+    }
+
+    /// The config.
+    pub fn config(&self) -> &NBEATSxConfig {
+        &self.0.config
+    }
+}
+
+impl NeuralModel for NBEATSx {
+    fn name(&self) -> &'static str {
+        "NBEATSx"
+    }
+    fn base(&self) -> &BaseConfig {
+        self.0.base()
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            futr_exog: true,
+            hist_exog: true,
+            stat_exog: true,
+            ..Capabilities::default()
+        }
+    }
+    fn params(&self) -> &ParamStore {
+        self.0.params()
+    }
+    fn params_mut(&mut self) -> &mut ParamStore {
+        self.0.params_mut()
+    }
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+        self.0.forward(ctx, batch)
+    }
+    fn config_json(&self) -> String {
+        self.0.config_json()
+    }
+}
+
+impl NBEATS {
+    /// Builds the model with parameters initialised from `config.base.random_seed`. NBEATS takes
+    /// no exogenous columns (fitting with them is refused; use [`NBEATSx`]).
     pub fn new(config: NBEATSConfig) -> Result<Self, CoreError> {
+        Self::build(config)
+    }
+
+    fn build(config: NBEATSConfig) -> Result<Self, CoreError> {
         config.validate()?;
         let b = &config.base;
         let (l, h, m) = (b.input_size, b.h, b.output_multiplier());
@@ -235,16 +282,12 @@ impl NBEATS {
                 blocks.push(unique.len() - 1);
             }
         }
-        let exogenous = !(b.futr_exog_list.is_empty()
-            && b.hist_exog_list.is_empty()
-            && b.stat_exog_list.is_empty());
         Ok(NBEATS {
             config,
             store,
             input,
             blocks,
             unique,
-            exogenous,
         })
     }
 
@@ -256,7 +299,7 @@ impl NBEATS {
 
 impl NeuralModel for NBEATS {
     fn name(&self) -> &'static str {
-        if self.exogenous { "NBEATSx" } else { "NBEATS" }
+        "NBEATS"
     }
 
     fn base(&self) -> &BaseConfig {

@@ -169,7 +169,7 @@ impl NeuralForecast {
             let last = s.ds.last().expect("validated series are non-empty");
             for k in 1..=h {
                 frame.unique_id.push(s.id.to_string());
-                frame.ds.push(self.freq.advance(&last, k as i64)?);
+                frame.ds.push(self.freq.advance(last, k as i64)?);
             }
         }
         for model in &self.models {
@@ -254,12 +254,8 @@ impl NeuralForecast {
             for c in cutoffs(s.y.len()) {
                 for k in 0..h {
                     frame.unique_id.push(s.id.to_string());
-                    frame.ds.push(s.ds[c + k].clone());
-                    frame
-                        .cutoff
-                        .as_mut()
-                        .expect("set")
-                        .push(s.ds[c - 1].clone());
+                    frame.ds.push(s.ds[c + k]);
+                    frame.cutoff.as_mut().expect("set").push(s.ds[c - 1]);
                     frame.y.as_mut().expect("set").push(s.y[c + k]);
                 }
             }
@@ -329,12 +325,8 @@ impl NeuralForecast {
                 specs.push((i, c));
                 for k in 0..h {
                     frame.unique_id.push(s.id.to_string());
-                    frame.ds.push(s.ds[c + k].clone());
-                    frame
-                        .cutoff
-                        .as_mut()
-                        .expect("set")
-                        .push(s.ds[c - 1].clone());
+                    frame.ds.push(s.ds[c + k]);
+                    frame.cutoff.as_mut().expect("set").push(s.ds[c - 1]);
                     frame.y.as_mut().expect("set").push(s.y[c + k]);
                 }
                 c += step_size;

@@ -78,8 +78,24 @@ pub fn canonical_name(name: &str) -> Result<&'static str, NfError> {
 }
 
 /// The default config of model `name` for horizon `h` and input size `input_size`, as JSON.
+/// Numbers stored as f32 are shown in their shortest form (`0.001`, not the widened f64).
 pub fn default_config(name: &str, h: usize, input_size: usize) -> Result<Value, NfError> {
-    Ok((find(name)?.default_config)(h, input_size))
+    Ok(tidy_f32((find(name)?.default_config)(h, input_size)))
+}
+
+/// Rewrites every non-integer number as the shortest decimal of its f32 value.
+fn tidy_f32(v: Value) -> Value {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let short: f64 = format!("{}", n.as_f64().unwrap_or(0.0) as f32)
+                .parse()
+                .unwrap_or(0.0);
+            serde_json::Number::from_f64(short).map_or(Value::Number(n), Value::Number)
+        }
+        Value::Array(a) => Value::Array(a.into_iter().map(tidy_f32).collect()),
+        Value::Object(o) => Value::Object(o.into_iter().map(|(k, v)| (k, tidy_f32(v))).collect()),
+        other => other,
+    }
 }
 
 /// Builds model `name` from its full config as JSON (what checkpoints store).

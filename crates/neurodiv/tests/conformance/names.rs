@@ -80,17 +80,10 @@ fn aliases_name_the_columns() {
     });
 }
 
-/// Models whose default column name is known to differ from their registry name (see
-/// [`bug_nbeatsx_without_exogenous_columns_is_named_nbeats`]).
-const MISNAMED: &[&str] = &["NBEATSx"];
-
 #[test]
 fn the_default_column_name_is_the_registry_name() {
     // NeuralForecast names a model's columns after its class (its `alias` when set).
     for name in registry::model_names() {
-        if MISNAMED.contains(&name) {
-            continue;
-        }
         let model = registry::build(name, H, L, &[]).unwrap();
         assert_eq!(model.name(), name);
         assert_eq!(model.alias(), name);
@@ -98,26 +91,19 @@ fn the_default_column_name_is_the_registry_name() {
 }
 
 #[test]
-#[ignore = "bug: NBEATSx built without exogenous columns reports name() \"NBEATS\", so its forecast \
-            column is \"NBEATS\" where NeuralForecast's NBEATSx() gives \"NBEATSx\""]
-fn bug_nbeatsx_without_exogenous_columns_is_named_nbeats() {
+fn nbeatsx_is_named_nbeatsx() {
     let model = registry::build("NBEATSx", H, L, &[]).unwrap();
     assert_eq!(model.alias(), "NBEATSx");
 }
 
 #[test]
-#[ignore = "bug: registry::default_config widens f32 fields through serde_json::to_value, so \
-            `neurodiv models MLP` shows learning_rate 0.0010000000474974513 instead of 0.001"]
-fn bug_default_config_shows_f32_defaults_widened() {
+fn default_config_shows_f32_defaults_in_short_form() {
     let config = registry::default_config("MLP", H, L).unwrap();
     assert_eq!(config["learning_rate"].to_string(), "0.001");
 }
 
 #[test]
-#[ignore = "bug: BaseConfig::validate never calls Loss::check_input_size, so MASE with \
-            seasonality >= input_size builds, and fit panics in Loss::compute(MASE) \
-            (crates/optim/src/losses/point.rs) instead of returning a typed error"]
-fn bug_mase_with_a_season_as_long_as_the_input_panics() {
+fn mase_with_a_season_as_long_as_the_input_is_an_error() {
     // MASE scales by the in-sample seasonal naive error, which needs input_size > seasonality:
     // either the build or the fit must refuse, with an error naming the seasonality.
     let (train, _) = crate::common::air_split();

@@ -1,0 +1,149 @@
+//! The `neurodiv` binary: outputs, metrics, save/load, and clean failures (exit code 2, one line
+//! on stderr, no partial output file).
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn neurodiv(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neurodiv"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn temp(name: &str) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("neurodiv-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    p
+}
+
+const TINY: [&str; 6] = [
+    "--model",
+    "MLP",
+    "--set",
+    "hidden_size=16",
+    "--max-steps",
+    "5",
+];
+
+#[test]
+fn forecast_with_holdout_writes_forecasts_metrics_and_a_plot() {
+    let dir = temp("forecast");
+    let (out, metrics, plot) = (dir.join("fc.csv"), dir.join("m.json"), dir.join("p.svg"));
+    let mut args = vec!["forecast"];
+    args.extend(TINY);
+    let paths = [
+        out.to_str().unwrap(),
+        metrics.to_str().unwrap(),
+        plot.to_str().unwrap(),
+    ];
+    args.extend([
+        "--holdout",
+        "12",
+        "--quiet",
+        "--out",
+        paths[0],
+        "--metrics-json",
+        paths[1],
+        "--plot",
+        paths[2],
+    ]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        csv.starts_with("unique_id,ds,MLP\nAirPassengers,1960-01-31,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 13);
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    for key in [
+        "mae",
+        "rmse",
+        "smape",
+        "mase",
+        "fit_seconds",
+        "predict_seconds",
+        "steps",
+    ] {
+        assert!(m["models"]["MLP"][key].is_number(), "{key} missing in {m}");
+    }
+    assert!(std::fs::read_to_string(&plot).unwrap().contains("<svg"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn fit_then_predict_from_a_saved_directory() {
+    let dir = temp("fitpredict");
+    let save = dir.join("model");
+    let mut args = vec!["fit"];
+    args.extend(TINY);
+    args.extend(["--quiet", "--save", save.to_str().unwrap()]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = neurodiv(&["predict", "--load", save.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .starts_with("unique_id,ds,MLP\nAirPassengers,1961-01-31,")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn cross_validation_prints_cutoffs() {
+    let mut args = vec!["cv"];
+    args.extend(TINY);
+    args.extend(["--n-windows", "2", "--quiet"]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.starts_with("unique_id,ds,cutoff,y,MLP\n"), "{text}");
+    assert_eq!(text.lines().count(), 1 + 24);
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line_and_no_output_file() {
+    let dir = temp("bad");
+    let out = dir.join("never.csv");
+    let bad_csv = dir.join("bad.csv");
+    std::fs::write(&bad_csv, "unique_id,ds,y\nA,2020-01-01,1\nA,2020-01-01,2\n").unwrap();
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["--model", "NoSuchModel"],
+        vec!["--data", "/no/such/file.csv"],
+        vec!["--data", bad_csv.to_str().unwrap()],
+        vec!["--model", "MLP", "--set", "hiden_size=3"],
+        vec!["--model", "MLP", "--set", "hidden_size=-3"],
+        vec!["--model", "MLP", "--input-size", "500"],
+    ];
+    for case in cases {
+        let mut args = vec!["forecast", "--quiet", "--out", out.to_str().unwrap()];
+        args.extend(&case);
+        let o = neurodiv(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{case:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{case:?}: {err}");
+        assert!(err.starts_with("error: "), "{case:?}: {err}");
+        assert!(!err.contains("panicked"), "{case:?}: {err}");
+        assert!(!out.exists(), "{case:?} left an output file");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn models_lists_every_model_and_its_options() {
+    let o = neurodiv(&["models"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    for name in ["MLP", "NHITS", "NBEATS", "DLinear", "NLinear", "RLinear"] {
+        assert!(text.contains(name), "{name} missing from {text}");
+    }
+    let o = neurodiv(&["models", "nhits"]);
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .contains("n_pool_kernel_size")
+    );
+}
