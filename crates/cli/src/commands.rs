@@ -78,7 +78,8 @@ fn horizon(a: &ModelArgs, holdout: Option<usize>) -> Result<usize> {
     }
 }
 
-fn build_models(a: &ModelArgs, h: usize) -> Result<Vec<Box<dyn NeuralModel>>> {
+/// Builds the models; multivariate ones get `n_series` from the data unless `--set` gives it.
+fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn NeuralModel>>> {
     let input_size = a.input_size.unwrap_or(2 * h);
     let sets = a
         .sets
@@ -89,6 +90,12 @@ fn build_models(a: &ModelArgs, h: usize) -> Result<Vec<Box<dyn NeuralModel>>> {
     for name in &a.models {
         let canonical = registry::canonical_name(name)?;
         let mut overrides = vec![("max_steps".to_string(), a.max_steps.to_string())];
+        if registry::default_config(canonical, h, input_size)?
+            .get("n_series")
+            .is_some()
+        {
+            overrides.push(("n_series".to_string(), n_series.to_string()));
+        }
         if let Some(s) = a.seed {
             overrides.push(("random_seed".to_string(), s.to_string()));
         }
@@ -160,7 +167,7 @@ fn forecast(a: ForecastArgs) -> Result<()> {
         }
         None => (df.clone(), None),
     };
-    let models = build_models(&a.model, horizon(&a.model, a.holdout)?)?;
+    let models = build_models(&a.model, horizon(&a.model, a.holdout)?, df.n_series())?;
     let mut nf = NeuralForecast::new(models, train.freq());
     let fit_times = fit_models(&mut nf, &train, &a.model)?;
     let t = Instant::now();
@@ -254,7 +261,10 @@ fn fit(a: FitArgs) -> Result<()> {
         a.model.static_data.as_deref(),
         &a.model.freq,
     )?;
-    let mut nf = NeuralForecast::new(build_models(&a.model, horizon(&a.model, None)?)?, df.freq());
+    let mut nf = NeuralForecast::new(
+        build_models(&a.model, horizon(&a.model, None)?, df.n_series())?,
+        df.freq(),
+    );
     fit_models(&mut nf, &df, &a.model)?;
     nf.save(&a.save)?;
     eprintln!(
@@ -285,7 +295,7 @@ fn cv(a: CvArgs) -> Result<()> {
         &a.model.freq,
     )?;
     let h = horizon(&a.model, None)?;
-    let mut nf = NeuralForecast::new(build_models(&a.model, h)?, df.freq());
+    let mut nf = NeuralForecast::new(build_models(&a.model, h, df.n_series())?, df.freq());
     let step = a.step_size.unwrap_or(h);
     let frame = nf.cross_validation(&df, a.n_windows, step, a.refit)?;
     write_or_print(&frame, a.out.as_deref())?;

@@ -30,9 +30,9 @@ pub struct WindowBatch<'t> {
     pub insample_y: Var<'t>,
     /// Same shape as `insample_y`: 1 where observed, 0 where padded or missing.
     pub insample_mask: Var<'t>,
-    /// `[B, L + h, F]` (or `[B, L + h, F, N]`): future-known exogenous columns.
+    /// `[B, L + h, F]` (or `[B, F, L + h, N]`): future-known exogenous columns.
     pub futr_exog: Option<Var<'t>>,
-    /// `[B, L, X]` (or `[B, L, X, N]`): historical exogenous columns.
+    /// `[B, L, X]` (or `[B, X, L, N]`): historical exogenous columns.
     pub hist_exog: Option<Var<'t>>,
     /// `[B, S]` (or `[N, S]`): static exogenous columns of each window's series.
     pub stat_exog: Option<Var<'t>>,
@@ -56,6 +56,10 @@ pub trait NeuralModel: Send + Sync + std::fmt::Debug {
     /// The full model config as JSON (model-specific fields and the base config), used by
     /// checkpoints to rebuild the model.
     fn config_json(&self) -> String;
+    /// For multivariate models, the number of series they forecast jointly (`n_series`).
+    fn n_series(&self) -> Option<usize> {
+        None
+    }
     /// The name used for output columns: the alias if set, else the class name.
     fn alias(&self) -> String {
         self.base()

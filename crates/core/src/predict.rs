@@ -1,6 +1,6 @@
 //! Prediction: forecasts for given windows in the original scale, and the validation loss.
 
-use crate::series::{SeriesSet, WindowSpec, assemble};
+use crate::series::{SeriesSet, WindowBatchTensors, WindowSpec, assemble, assemble_multivariate};
 use crate::{CoreError, NeuralModel};
 use neurodiv_autodiff::{Tape, Tensor};
 use neurodiv_kernels::Rng;
@@ -24,43 +24,105 @@ pub fn forecast_windows(
     set: &SeriesSet,
     specs: &[WindowSpec],
 ) -> Result<Vec<f32>, CoreError> {
+    if model.capabilities().multivariate {
+        return forecast_multivariate(model, set, specs);
+    }
     let base = model.base();
-    let (h, m) = (base.h, base.output_multiplier());
     let chunk = base
         .inference_windows_batch_size
         .unwrap_or(specs.len())
         .max(1);
-    let mut out = Vec::with_capacity(specs.len() * h * m);
+    let mut out = Vec::with_capacity(specs.len() * base.h * base.output_multiplier());
     for part in specs.chunks(chunk) {
         let t = assemble(set, part, base);
-        let tape = Tape::no_grad();
-        let mut ctx = Ctx::new(&tape, model.params(), Rng::new(base.random_seed));
-        let batch = t.bind(&tape);
-        let y_hat = base
-            .loss
-            .domain_map(model.forward(&mut ctx, &batch))
-            .value(); // [b, h, m]
-        assert_eq!(
-            y_hat.shape(),
-            [part.len(), h, m],
-            "{} forward returned the wrong shape",
-            model.name()
-        );
-        let mut vals = y_hat.to_vec();
-        for (k, w) in vals.chunks_mut(h * m).enumerate() {
-            let (shift, scale) = t.y_stats[k];
-            neurodiv_data::invert(base.scaler_type, w, shift, scale);
-        }
-        if let Some(k) = vals.iter().position(|v| !v.is_finite()) {
-            let s = &set.ids[part[k / (h * m)].series];
-            return Err(CoreError::Incompatible(format!(
-                "{} produced a non-finite forecast for series {s:?}",
-                model.alias()
-            )));
-        }
-        out.extend(vals);
+        out.extend(run_inverted(model, &t, |k| &set.ids[part[k].series])?);
     }
     Ok(out)
+}
+
+/// Multivariate: the specs are grouped into joint windows by their `(start, avail)`; each spec
+/// gets the rows of its series from its group's window.
+fn forecast_multivariate(
+    model: &dyn NeuralModel,
+    set: &SeriesSet,
+    specs: &[WindowSpec],
+) -> Result<Vec<f32>, CoreError> {
+    crate::train::check_multivariate(model, set)?;
+    let base = model.base();
+    let (h, m, n) = (base.h, base.output_multiplier(), set.len());
+    let mut starts: Vec<(isize, usize)> = Vec::new();
+    for s in specs {
+        if !starts.contains(&(s.start, s.avail)) {
+            starts.push((s.start, s.avail));
+        }
+    }
+    let chunk = base
+        .inference_windows_batch_size
+        .unwrap_or(starts.len())
+        .max(1);
+    let mut joint = Vec::with_capacity(starts.len() * n * h * m); // [W, N, h, m]
+    for part in starts.chunks(chunk) {
+        let t = assemble_multivariate(set, part, base);
+        joint.extend(run_inverted(model, &t, |k| &set.ids[k % n])?);
+    }
+    let mut out = Vec::with_capacity(specs.len() * h * m);
+    for s in specs {
+        let w = starts
+            .iter()
+            .position(|&x| x == (s.start, s.avail))
+            .expect("grouped above");
+        let at = (w * n + s.series) * h * m;
+        out.extend_from_slice(&joint[at..at + h * m]);
+    }
+    Ok(out)
+}
+
+/// Runs the model without a tape on a batch and inverts the scaling. Returns `[rows, h, m]` in
+/// row-major order, where a row is a window (univariate) or a (window, series) pair, window-major
+/// (multivariate). `series_of(row)` names the series of a row for errors.
+fn run_inverted<'a>(
+    model: &dyn NeuralModel,
+    t: &WindowBatchTensors,
+    series_of: impl Fn(usize) -> &'a String,
+) -> Result<Vec<f32>, CoreError> {
+    let base = model.base();
+    let (h, m) = (base.h, base.output_multiplier());
+    let tape = Tape::no_grad();
+    let mut ctx = Ctx::new(&tape, model.params(), Rng::new(base.random_seed));
+    let batch = t.bind(&tape);
+    let out = model.forward(&mut ctx, &batch).value();
+    let rows = t.y_stats.len();
+    assert_eq!(
+        out.numel(),
+        rows * h * m,
+        "{} forward returned the wrong shape {:?}",
+        model.name(),
+        out.shape()
+    );
+    let mut vals = if model.capabilities().multivariate {
+        // [B, h, N, m] -> [B, N, h, m]
+        let n = out.shape()[2];
+        Tensor::from_ndarray(
+            out.reshape(&[rows / n, h, n, m])
+                .view()
+                .permuted_axes(vec![0, 2, 1, 3]),
+        )
+        .to_vec()
+    } else {
+        out.to_vec()
+    };
+    for (k, w) in vals.chunks_mut(h * m).enumerate() {
+        let (shift, scale) = t.y_stats[k];
+        neurodiv_data::invert(base.scaler_type, w, shift, scale);
+    }
+    if let Some(k) = vals.iter().position(|v| !v.is_finite()) {
+        return Err(CoreError::Incompatible(format!(
+            "{} produced a non-finite forecast for series {:?}",
+            model.alias(),
+            series_of(k / (h * m))
+        )));
+    }
+    Ok(vals)
 }
 
 /// The validation windows: outputs inside the last `val_size` points of each series, cutoffs

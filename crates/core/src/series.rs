@@ -258,3 +258,47 @@ impl WindowBatchTensors {
         }
     }
 }
+
+/// Multivariate windows: window `k` starts at `starts[k].0` in every series and sees
+/// `starts[k].1` points of each. Built from the per-series windows of [`assemble`] (series-major
+/// within a window) and permuted to the multivariate layout: `insample_y` `[B, L, N]`,
+/// `outsample_y` `[B, h, N]`, `futr` `[B, F, L + h, N]`, `hist` `[B, X, L, N]`, `stat` `[N, S]`;
+/// `y_stats` holds `B * N` entries, window-major.
+pub fn assemble_multivariate(
+    set: &SeriesSet,
+    starts: &[(isize, usize)],
+    base: &BaseConfig,
+) -> WindowBatchTensors {
+    let n = set.len();
+    let specs: Vec<WindowSpec> = starts
+        .iter()
+        .flat_map(|&(start, avail)| {
+            (0..n).map(move |series| WindowSpec {
+                series,
+                start,
+                avail,
+            })
+        })
+        .collect();
+    let t = assemble(set, &specs, base);
+    let b = starts.len();
+    // [B*N, T, ...] -> [B, N, T, ...] -> permuted
+    let permute = |x: &Tensor, perm: &[usize]| {
+        let mut shape = vec![b, n];
+        shape.extend_from_slice(&x.shape()[1..]);
+        Tensor::from_ndarray(x.reshape(&shape).view().permuted_axes(perm.to_vec()))
+    };
+    WindowBatchTensors {
+        insample_y: permute(&t.insample_y, &[0, 2, 1]), // [B, N, L] -> [B, L, N]
+        insample_mask: permute(&t.insample_mask, &[0, 2, 1]), // [B, N, L] -> [B, L, N]
+        outsample_y: permute(&t.outsample_y, &[0, 2, 1]), // [B, N, h] -> [B, h, N]
+        outsample_mask: permute(&t.outsample_mask, &[0, 2, 1]), // [B, N, h] -> [B, h, N]
+        futr: t.futr.as_ref().map(|f| permute(f, &[0, 3, 2, 1])), // [B, N, L+h, F] -> [B, F, L+h, N]
+        hist: t.hist.as_ref().map(|x| permute(x, &[0, 3, 2, 1])), // [B, N, L, X] -> [B, X, L, N]
+        stat: (!set.stat.is_empty() && !set.stat[0].is_empty()).then(|| {
+            let s = set.stat[0].len();
+            Tensor::from_vec(&[n, s], set.stat.concat()) // [N, S]
+        }),
+        y_stats: t.y_stats,
+    }
+}

@@ -8,7 +8,7 @@
 //! scheduled learning rate. Every `val_check_steps` steps the validation loss on the last
 //! `val_size` points (original scale) decides early stopping; the last weights are kept.
 
-use crate::series::{SeriesSet, WindowSpec, assemble};
+use crate::series::{SeriesSet, WindowSpec, assemble, assemble_multivariate};
 use crate::{CoreError, NeuralModel};
 use neurodiv_autodiff::Tape;
 use neurodiv_data::{SeriesBatcher, WindowConfig, WindowSampler};
@@ -66,9 +66,14 @@ pub fn fit(
             reason: "needs a validation set: pass val_size >= h".into(),
         });
     }
+    let multivariate = model.capabilities().multivariate;
+    if multivariate {
+        check_multivariate(model, set)?;
+    }
     let geometry = WindowConfig::new(l, h, base.step_size, base.start_padding_enabled)?;
     // Kept windows of every series with the validation tail hidden, on the grid of the longest
-    // series (NeuralForecast left-pads shorter series to it).
+    // series (NeuralForecast left-pads shorter series to it). Multivariate windows span every
+    // series, which share their timestamps, so series 0 stands for all.
     let visible: Vec<usize> = set
         .y
         .iter()
@@ -100,24 +105,41 @@ pub fn fit(
     let mut best = f32::INFINITY;
     let mut bad_checks = 0i64;
     for step in 0..base.max_steps {
-        let chosen = batcher.next_batch(&mut rng).to_vec();
-        let sampler = WindowSampler::new(chosen.iter().map(|&s| (s, windows[s])).collect());
-        let specs: Vec<WindowSpec> = sampler
-            .sample(Some(base.windows_batch_size), &mut rng)?
-            .into_iter()
-            .map(|w| WindowSpec {
-                series: w.series,
-                start: w.start,
-                avail: visible[w.series],
-            })
-            .collect();
-        let t = assemble(set, &specs, &base);
+        let t = if multivariate {
+            let sampler = WindowSampler::new(vec![(0, windows[0])]);
+            let starts: Vec<(isize, usize)> = sampler
+                .sample(Some(base.windows_batch_size), &mut rng)?
+                .into_iter()
+                .map(|w| (w.start, visible[0]))
+                .collect();
+            assemble_multivariate(set, &starts, &base)
+        } else {
+            let chosen = batcher.next_batch(&mut rng).to_vec();
+            let sampler = WindowSampler::new(chosen.iter().map(|&s| (s, windows[s])).collect());
+            let specs: Vec<WindowSpec> = sampler
+                .sample(Some(base.windows_batch_size), &mut rng)?
+                .into_iter()
+                .map(|w| WindowSpec {
+                    series: w.series,
+                    start: w.start,
+                    avail: visible[w.series],
+                })
+                .collect();
+            assemble(set, &specs, &base)
+        };
         let tape = Tape::new();
         let mut ctx = Ctx::new(&tape, model.params(), rng.fork());
         let batch = t.bind(&tape);
-        let y_hat = base.loss.domain_map(model.forward(&mut ctx, &batch));
-        let y = tape.constant(t.outsample_y.clone());
-        let mask = tape.constant(t.outsample_mask.clone());
+        let out = model.forward(&mut ctx, &batch);
+        // Multivariate: [B, h, N, m] -> [B, h*N, m] and [B, h, N] -> [B, h*N]; the loss is a
+        // weighted mean over all elements, so the layout does not change it.
+        let rows = t.outsample_y.shape()[0];
+        let cols = t.outsample_y.numel() / rows;
+        let y_hat = base
+            .loss
+            .domain_map(out.reshape(&[rows, cols, base.output_multiplier()]));
+        let y = tape.constant(t.outsample_y.reshape(&[rows, cols]));
+        let mask = tape.constant(t.outsample_mask.reshape(&[rows, cols]));
         let loss = base
             .loss
             .compute(y, y_hat, mask, None, Some(batch.insample_y));
@@ -159,4 +181,43 @@ pub fn fit(
         }
     }
     Ok(report)
+}
+
+/// A multivariate model needs exactly its `n_series` series, all with the same timestamps, and
+/// a loss that does not scale by each window's own history (MASE).
+pub(crate) fn check_multivariate(
+    model: &dyn NeuralModel,
+    set: &SeriesSet,
+) -> Result<(), CoreError> {
+    if let Some(n) = model.n_series()
+        && n != set.len()
+    {
+        return Err(CoreError::Incompatible(format!(
+            "{} was configured with n_series = {n} but the data holds {} series",
+            model.alias(),
+            set.len()
+        )));
+    }
+    let len = set.y[0].len();
+    if let Some(i) = set.y.iter().position(|y| y.len() != len) {
+        return Err(CoreError::Incompatible(format!(
+            "{} forecasts all series jointly and needs them aligned: series {:?} has {} points, series {:?} has {len}",
+            model.alias(),
+            set.ids[i],
+            set.y[i].len(),
+            set.ids[0]
+        )));
+    }
+    let b = model.base();
+    if [Some(&b.loss), b.valid_loss.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|l| matches!(l, neurodiv_optim::Loss::MASE { .. }))
+    {
+        return Err(CoreError::Incompatible(format!(
+            "{}: MASE is not available for multivariate models",
+            model.alias()
+        )));
+    }
+    Ok(())
 }

@@ -2,9 +2,11 @@
 
 mod blocks;
 mod mlp;
+mod mlp_multivariate;
 mod nbeats;
 mod nhits;
 
 pub use mlp::{MLP, MLPConfig};
+pub use mlp_multivariate::{MLPMultivariate, MLPMultivariateConfig};
 pub use nbeats::{NBEATS, NBEATSConfig, NBEATSx, NBEATSxConfig, StackType};
 pub use nhits::{NHITS, NHITSConfig, PoolingMode};

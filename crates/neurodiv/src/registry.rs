@@ -38,6 +38,12 @@ fn entries() -> Vec<Entry> {
         use neurodiv_models_mlp as m;
         v.push(entry!("mlp", "MLP", m::MLP, m::MLPConfig));
         v.push(entry!("mlp", "NHITS", m::NHITS, m::NHITSConfig));
+        v.push(entry!(
+            "mlp",
+            "MLPMultivariate",
+            m::MLPMultivariate,
+            m::MLPMultivariateConfig
+        ));
         v.push(entry!("mlp", "NBEATS", m::NBEATS, m::NBEATSConfig));
         v.push(entry!("mlp", "NBEATSx", m::NBEATSx, m::NBEATSxConfig));
     }

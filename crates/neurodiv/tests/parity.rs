@@ -15,15 +15,28 @@ fn reference_mae(model: &str) -> f64 {
     json[model]["mae_mean"].as_f64().unwrap()
 }
 
-/// Mean MAE over seeds `1..=seeds` of `name` at its defaults (h=12, input_size=24, 200 steps).
+/// Mean MAE over seeds `1..=seeds` of `name` at its defaults (h=12, input_size=24, 200 steps)
+/// on AirPassengers, or on the two-series panel for multivariate models (`n_series = 2`).
 fn mean_mae(name: &str, seeds: u64) -> (f64, Vec<f64>) {
-    let (train, test) = air_split();
+    let probe = neurodiv::registry::default_config(name, 12, 24).unwrap();
+    let multivariate = probe.get("n_series").is_some();
+    let (train, test) = if multivariate {
+        neurodiv::datasets::air_passengers_panel()
+            .unwrap()
+            .split_tail(12)
+            .unwrap()
+    } else {
+        air_split()
+    };
     let maes: Vec<f64> = (1..=seeds)
         .map(|seed| {
-            let overrides = [
+            let mut overrides = vec![
                 ("max_steps".to_string(), "200".to_string()),
                 ("random_seed".to_string(), seed.to_string()),
             ];
+            if multivariate {
+                overrides.push(("n_series".to_string(), train.n_series().to_string()));
+            }
             let model = neurodiv::registry::build(name, 12, 24, &overrides).unwrap();
             let alias = model.alias();
             let mut nf = NeuralForecast::new(vec![model], train.freq());
@@ -87,4 +100,9 @@ fn rlinear_beats_seasonal_naive() {
     let naive = seasonal_naive_mae(&train, &test);
     println!("RLinear: mean MAE {ours:.3} (seeds {seeds:.3?}) vs seasonal naive {naive:.3}");
     assert!(ours < naive);
+}
+
+#[test]
+fn mlp_multivariate_parity() {
+    assert_parity("MLPMultivariate", 3);
 }

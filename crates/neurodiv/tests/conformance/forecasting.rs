@@ -30,6 +30,11 @@ fn every_model_trains_with_every_compatible_loss() {
         let (train, _) = df.split_tail(H).unwrap();
         for loss in compatible_losses() {
             let what = format!("{name} with {loss:?}");
+            let probe = build(name, H, L, df.n_series(), &[]);
+            if probe.capabilities().multivariate && matches!(loss, Loss::MASE { .. }) {
+                // MASE scales each window by its own history; multivariate models refuse it.
+                continue;
+            }
             let model = build(name, H, L, df.n_series(), &[("loss", loss_json(&loss))]);
             assert_eq!(model.base().loss, loss, "{what}: loss override");
             let columns = expected_columns(&model.alias(), &loss);

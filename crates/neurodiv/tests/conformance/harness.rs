@@ -30,7 +30,7 @@ const _: () = {
 /// (only the step count and the windows batch shrink, see [`overrides`]).
 pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
     match name {
-        "MLP" => vec![("hidden_size", "16")],
+        "MLP" | "MLPMultivariate" => vec![("hidden_size", "16")],
         "NHITS" | "NBEATS" | "NBEATSx" => vec![("mlp_units", "[[16,16]]")],
         _ => Vec::new(),
     }
