@@ -5,8 +5,10 @@ mod mlp;
 mod mlp_multivariate;
 mod nbeats;
 mod nhits;
+mod tide;
 
 pub use mlp::{MLP, MLPConfig};
 pub use mlp_multivariate::{MLPMultivariate, MLPMultivariateConfig};
 pub use nbeats::{NBEATS, NBEATSConfig, NBEATSx, NBEATSxConfig, StackType};
 pub use nhits::{NHITS, NHITSConfig, PoolingMode};
+pub use tide::{TiDE, TiDEConfig};
