@@ -174,16 +174,18 @@ impl Tape {
         );
         let mut nodes = self.nodes.borrow_mut();
         let mut grads: Vec<Option<Tensor>> = vec![None; root.id + 1];
+        let mut needs: Vec<bool> = Vec::with_capacity(8); // reused for every node
         grads[root.id] = Some(seed);
         for id in (0..=root.id).rev() {
             let Some(g) = grads[id].take() else { continue };
             let node = &mut nodes[id];
             if let Some(bw) = node.backward.take() {
                 let parents = std::mem::take(&mut node.parents);
-                let needs: Vec<bool> = parents.iter().map(|&p| nodes[p].requires_grad).collect();
+                needs.clear();
+                needs.extend(parents.iter().map(|&p| nodes[p].requires_grad));
                 let parent_grads = bw(&g, &needs);
                 debug_assert_eq!(parent_grads.len(), parents.len());
-                for ((p, pg), need) in parents.into_iter().zip(parent_grads).zip(needs) {
+                for ((p, pg), &need) in parents.into_iter().zip(parent_grads).zip(&needs) {
                     let Some(pg) = pg else { continue };
                     if !need {
                         continue;

@@ -6,6 +6,11 @@ use neurodiv_kernels::elementwise as ew;
 
 /// Applies a same-shape kernel to `a` and `b` broadcast to a common shape.
 fn binary(a: &Tensor, b: &Tensor, kernel: fn(&[f32], &[f32], &mut [f32])) -> Tensor {
+    if a.shape() == b.shape() {
+        let mut out = vec![0.0; a.numel()];
+        kernel(a.data(), b.data(), &mut out);
+        return Tensor::from_vec(a.shape(), out);
+    }
     let shape = broadcast_shape(a.shape(), b.shape());
     let a = broadcast_to(a, &shape);
     let b = broadcast_to(b, &shape);
