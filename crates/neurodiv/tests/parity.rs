@@ -103,6 +103,11 @@ fn rlinear_beats_seasonal_naive() {
 }
 
 #[test]
+fn tide_parity() {
+    assert_parity("TiDE", 3);
+}
+
+#[test]
 fn mlp_multivariate_parity() {
     assert_parity("MLPMultivariate", 3);
 }
