@@ -4,8 +4,9 @@
 //! their kept windows, samples `windows_batch_size` of them (without replacement when there are
 //! enough, with replacement otherwise), scales each window by its input statistics, runs the
 //! model on a fresh tape, takes the loss on the scaled target with padding masked out,
-//! back-propagates, optionally clips the gradient norm, and steps the optimizer with the
-//! scheduled learning rate. Every `val_check_steps` steps the validation loss on the last
+//! back-propagates, optionally clips the gradient norm, steps the optimizer with the scheduled
+//! learning rate, and writes the buffer values the pass proposed (batch normalisation's running
+//! statistics) into the store. Every `val_check_steps` steps the validation loss on the last
 //! `val_size` points (original scale) decides early stopping; the last weights are kept.
 
 use crate::series::{SeriesSet, WindowSpec, assemble, assemble_multivariate};
@@ -152,11 +153,19 @@ pub fn fit(
         }
         let mut grads = tape.backward(loss);
         let mut grads = ctx.param_grads(&mut grads);
+        let buffer_updates = ctx.take_buffer_updates();
         drop(ctx);
         if let Some(c) = base.gradient_clip_val {
             clip_grad_norm(&mut grads, c);
         }
+        // Buffers (BatchNorm running statistics) get zero gradients but the optimizer may still
+        // move them (weight decay); put them back, then apply the values the pass proposed.
+        let buffers = model.params().buffer_snapshot();
         optimizer.step(scheduler.lr(step), model.params_mut().tensors_mut(), &grads);
+        let store = model.params_mut();
+        for (id, value) in buffers.into_iter().chain(buffer_updates) {
+            store.set_buffer(id, value);
+        }
         report.train_losses.push(loss_value);
         report.steps = step + 1;
         if val_size > 0 && (step + 1) % base.val_check_steps.min(base.max_steps) == 0 {
@@ -220,4 +229,94 @@ pub(crate) fn check_multivariate(
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::series::SeriesSet;
+    use crate::{BaseConfig, Capabilities, WindowBatch};
+    use neurodiv_autodiff::{Tensor, Var};
+    use neurodiv_nn::{Linear, ParamId, ParamStore};
+    use neurodiv_optim::OptimizerKind;
+
+    /// A linear model with two buffers: `frozen`, which no pass proposes a value for, and
+    /// `passes`, which every training pass increments.
+    #[derive(Debug)]
+    struct WithBuffers {
+        base: BaseConfig,
+        store: ParamStore,
+        lin: Linear,
+        frozen: ParamId,
+        passes: ParamId,
+    }
+
+    impl NeuralModel for WithBuffers {
+        fn name(&self) -> &'static str {
+            "WithBuffers"
+        }
+        fn base(&self) -> &BaseConfig {
+            &self.base
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::default()
+        }
+        fn params(&self) -> &ParamStore {
+            &self.store
+        }
+        fn params_mut(&mut self) -> &mut ParamStore {
+            &mut self.store
+        }
+        fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+            if ctx.training() {
+                let next = ctx.p(self.passes).value().map(|v| v + 1.0);
+                ctx.set_buffer(self.passes, next);
+            }
+            let rows = batch.insample_y.shape()[0];
+            let y = self.lin.forward(ctx, batch.insample_y);
+            y.mul(ctx.p(self.frozen)).reshape(&[rows, self.base.h, 1]) // [B, h] -> [B, h, 1]
+        }
+        fn config_json(&self) -> String {
+            String::new()
+        }
+    }
+
+    #[test]
+    fn buffers_take_proposed_values_and_escape_weight_decay() {
+        let mut base = BaseConfig::new(3, 6);
+        base.max_steps = 4;
+        base.learning_rate = 0.5;
+        base.optimizer = OptimizerKind::AdamW;
+        let mut store = ParamStore::new();
+        let lin = Linear::new(&mut store, "lin", 6, 3, true, &mut Rng::new(1));
+        let frozen = store.add_buffer("frozen", Tensor::full(&[1], 2.0));
+        let passes = store.add_buffer("passes", Tensor::zeros(&[1]));
+        let mut model = WithBuffers {
+            base,
+            store,
+            lin,
+            frozen,
+            passes,
+        };
+        let weight = model.lin.weight;
+        let before = model.store.get(weight).clone();
+        let frame = neurodiv_data::PanelFrame::from_csv_path(
+            "../../data/air_passengers.csv",
+            &Default::default(),
+        )
+        .unwrap();
+        let set = SeriesSet::from_frame(&frame, &model.base, None).unwrap();
+        fit(&mut model, &set, 0, &mut |_| {}).unwrap();
+        assert_ne!(model.store.get(weight), &before, "parameters trained");
+        assert_eq!(
+            model.store.get(frozen).data(),
+            &[2.0],
+            "AdamW's decay undone"
+        );
+        assert_eq!(
+            model.store.get(passes).data(),
+            &[4.0],
+            "one update per step"
+        );
+    }
 }

@@ -6,9 +6,13 @@ mod mlp_multivariate;
 mod nbeats;
 mod nhits;
 mod tide;
+mod tsmixer;
+mod tsmixerx;
 
 pub use mlp::{MLP, MLPConfig};
 pub use mlp_multivariate::{MLPMultivariate, MLPMultivariateConfig};
 pub use nbeats::{NBEATS, NBEATSConfig, NBEATSx, NBEATSxConfig, StackType};
 pub use nhits::{NHITS, NHITSConfig, PoolingMode};
 pub use tide::{TiDE, TiDEConfig};
+pub use tsmixer::{TSMixer, TSMixerConfig};
+pub use tsmixerx::{TSMixerx, TSMixerxConfig};

@@ -44,6 +44,8 @@ fn entries() -> Vec<Entry> {
             m::MLPMultivariate,
             m::MLPMultivariateConfig
         ));
+        v.push(entry!("mlp", "TSMixer", m::TSMixer, m::TSMixerConfig));
+        v.push(entry!("mlp", "TSMixerx", m::TSMixerx, m::TSMixerxConfig));
         v.push(entry!("mlp", "NBEATS", m::NBEATS, m::NBEATSConfig));
         v.push(entry!("mlp", "NBEATSx", m::NBEATSx, m::NBEATSxConfig));
         v.push(entry!("mlp", "TiDE", m::TiDE, m::TiDEConfig));

@@ -111,3 +111,8 @@ fn tide_parity() {
 fn mlp_multivariate_parity() {
     assert_parity("MLPMultivariate", 3);
 }
+
+#[test]
+fn tsmixer_parity() {
+    assert_parity("TSMixer", 3);
+}

@@ -1,4 +1,5 @@
-//! The forward-pass context: parameters bound to a tape, and the random stream for dropout.
+//! The forward-pass context: parameters bound to a tape, the random stream for dropout, and the
+//! buffer updates a training pass proposes.
 
 use crate::{ParamId, ParamStore};
 use neurodiv_autodiff::{Grads, Tape, Tensor, Var};
@@ -9,20 +10,38 @@ use neurodiv_kernels::Rng;
 pub struct Ctx<'t> {
     tape: &'t Tape,
     params: Vec<Var<'t>>,
+    buffer: Vec<bool>,
+    buffer_updates: Vec<(ParamId, Tensor)>,
     /// Random stream for dropout and other stochastic layers in this pass.
     pub rng: Rng,
 }
 
 impl<'t> Ctx<'t> {
     /// Puts every parameter of `store` on `tape` (as a gradient-wanting leaf when the tape
-    /// records gradients).
+    /// records gradients). Buffers go on as constants: they get no gradient.
     pub fn new(tape: &'t Tape, store: &ParamStore, rng: Rng) -> Self {
+        let buffer: Vec<bool> = (0..store.len())
+            .map(|i| store.is_buffer(ParamId(i)))
+            .collect();
         let params = store
             .tensors()
             .iter()
-            .map(|t| tape.param(t.clone()))
+            .zip(&buffer)
+            .map(|(t, &b)| {
+                if b {
+                    tape.constant(t.clone())
+                } else {
+                    tape.param(t.clone())
+                }
+            })
             .collect();
-        Ctx { tape, params, rng }
+        Ctx {
+            tape,
+            params,
+            buffer,
+            buffer_updates: Vec::new(),
+            rng,
+        }
     }
 
     /// The tape.
@@ -30,7 +49,7 @@ impl<'t> Ctx<'t> {
         self.tape
     }
 
-    /// The variable of parameter `id`.
+    /// The variable of parameter (or buffer) `id`.
     pub fn p(&self, id: ParamId) -> Var<'t> {
         self.params[id.0]
     }
@@ -40,12 +59,43 @@ impl<'t> Ctx<'t> {
         self.tape.constant(t)
     }
 
-    /// Whether training-only behaviour (dropout) is active.
+    /// Whether training-only behaviour (dropout, batch statistics) is active.
     pub fn training(&self) -> bool {
         self.tape.is_training()
     }
 
-    /// The gradients of every parameter in store order (zeros for those the loss did not reach).
+    /// Proposes `value` as the new value of buffer `id` (batch normalisation's running
+    /// statistics). The value seen by this pass does not change; the trainer writes the
+    /// proposals into the store after the optimizer step (see [`take_buffer_updates`]). A later
+    /// proposal for the same buffer replaces an earlier one.
+    ///
+    /// [`take_buffer_updates`]: Self::take_buffer_updates
+    ///
+    /// # Panics
+    /// When `id` is not a buffer or the shapes differ (a bug in a layer).
+    pub fn set_buffer(&mut self, id: ParamId, value: Tensor) {
+        assert!(
+            self.buffer[id.0],
+            "Ctx::set_buffer: entry {} is not a buffer",
+            id.0
+        );
+        assert_eq!(
+            self.params[id.0].shape(),
+            value.shape(),
+            "Ctx::set_buffer: shape of buffer {}",
+            id.0
+        );
+        self.buffer_updates.retain(|(b, _)| *b != id);
+        self.buffer_updates.push((id, value));
+    }
+
+    /// The buffer values proposed during this pass, in the order they were proposed.
+    pub fn take_buffer_updates(&mut self) -> Vec<(ParamId, Tensor)> {
+        std::mem::take(&mut self.buffer_updates)
+    }
+
+    /// The gradients of every parameter in store order (zeros for those the loss did not reach,
+    /// and always for buffers).
     pub fn param_grads(&self, grads: &mut Grads) -> Vec<Tensor> {
         self.params
             .iter()

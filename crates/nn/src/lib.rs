@@ -5,13 +5,17 @@
 //! in a [`Ctx`], which hands each layer its parameters as tape variables and, after backward,
 //! collects their gradients in the store's order.
 
+mod batch_norm;
 mod ctx;
 pub mod init;
 mod layers;
 mod norm;
+mod revin;
 mod store;
 
+pub use batch_norm::BatchNorm1d;
 pub use ctx::Ctx;
 pub use layers::{Activation, Linear, Mlp};
 pub use norm::{Dropout, Embedding, LayerNorm};
+pub use revin::{RevIN, RevINStats};
 pub use store::{ParamId, ParamStore};

@@ -1,4 +1,11 @@
 //! A store of named parameter tensors, in creation order.
+//!
+//! Besides trainable parameters a store holds *buffers*: named tensors that are part of the
+//! model's state (saved in checkpoints, loaded back) but not trained, such as the running
+//! statistics of batch normalisation. [`Ctx`](crate::Ctx) puts a buffer on the tape as a
+//! constant (its gradient is always zero), a layer may propose a new value with
+//! [`Ctx::set_buffer`](crate::Ctx::set_buffer), and the trainer writes those values back after
+//! the optimizer step, restoring any buffer the optimizer touched (weight decay, for instance).
 
 use neurodiv_autodiff::Tensor;
 use serde::{Deserialize, Serialize};
@@ -8,10 +15,24 @@ use serde::{Deserialize, Serialize};
 pub struct ParamId(pub usize);
 
 /// Named parameter tensors in creation order (the order optimizers and checkpoints use).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+///
+/// Checkpoints hold names and values only: which entries are buffers is part of the model's
+/// structure, rebuilt by its constructor, so the serialised form is the same as for a store
+/// without buffers. For the same reason two stores are equal when their names and values are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ParamStore {
     names: Vec<String>,
     tensors: Vec<Tensor>,
+    /// `buffer[i]`: entry `i` is a non-trainable buffer. Not serialised (see above); a store
+    /// read from a checkpoint has it empty, which reads as "no buffers".
+    #[serde(skip)]
+    buffer: Vec<bool>,
+}
+
+impl PartialEq for ParamStore {
+    fn eq(&self, other: &Self) -> bool {
+        self.names == other.names && self.tensors == other.tensors
+    }
 }
 
 impl ParamStore {
@@ -25,14 +46,62 @@ impl ParamStore {
     /// # Panics
     /// When the name is already taken (a bug in the model's construction).
     pub fn add(&mut self, name: impl Into<String>, value: Tensor) -> ParamId {
-        let name = name.into();
+        self.push(name.into(), value, false)
+    }
+
+    /// Adds a non-trainable buffer under `name` (saved and loaded like a parameter, never
+    /// changed by the optimizer; see the module docs).
+    ///
+    /// # Panics
+    /// When the name is already taken (a bug in the model's construction).
+    pub fn add_buffer(&mut self, name: impl Into<String>, value: Tensor) -> ParamId {
+        self.push(name.into(), value, true)
+    }
+
+    fn push(&mut self, name: String, value: Tensor, buffer: bool) -> ParamId {
         assert!(
             !self.names.contains(&name),
             "ParamStore: duplicate parameter name {name}"
         );
         self.names.push(name);
         self.tensors.push(value);
+        self.buffer.resize(self.tensors.len() - 1, false);
+        self.buffer.push(buffer);
         ParamId(self.tensors.len() - 1)
+    }
+
+    /// Whether entry `id` is a buffer rather than a trainable parameter.
+    pub fn is_buffer(&self, id: ParamId) -> bool {
+        self.buffer.get(id.0).copied().unwrap_or(false)
+    }
+
+    /// Copies of every buffer with its id, in store order (the trainer keeps them across the
+    /// optimizer step).
+    pub fn buffer_snapshot(&self) -> Vec<(ParamId, Tensor)> {
+        (0..self.tensors.len())
+            .map(ParamId)
+            .filter(|&id| self.is_buffer(id))
+            .map(|id| (id, self.tensors[id.0].clone()))
+            .collect()
+    }
+
+    /// Replaces buffer `id` with `value`.
+    ///
+    /// # Panics
+    /// When `id` is not a buffer or the shapes differ (a bug in a layer).
+    pub fn set_buffer(&mut self, id: ParamId, value: Tensor) {
+        assert!(
+            self.is_buffer(id),
+            "ParamStore::set_buffer: {} is not a buffer",
+            self.names[id.0]
+        );
+        assert_eq!(
+            self.tensors[id.0].shape(),
+            value.shape(),
+            "ParamStore::set_buffer: shape of {}",
+            self.names[id.0]
+        );
+        self.tensors[id.0] = value;
     }
 
     /// The tensor of `id`.
@@ -73,12 +142,28 @@ impl ParamStore {
         self.tensors.is_empty()
     }
 
-    /// Total number of scalar parameters.
+    /// Total number of trainable scalar parameters (buffers excluded, as PyTorch's and
+    /// Lightning's parameter counts exclude them).
     pub fn num_params(&self) -> usize {
-        self.tensors.iter().map(Tensor::numel).sum()
+        self.count(false)
+    }
+
+    /// Total number of scalar values held in buffers.
+    pub fn num_buffer_values(&self) -> usize {
+        self.count(true)
+    }
+
+    fn count(&self, buffers: bool) -> usize {
+        self.tensors
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| self.is_buffer(ParamId(i)) == buffers)
+            .map(|(_, t)| t.numel())
+            .sum()
     }
 
     /// Replaces every tensor with the one of the same name in `other`, checking names and shapes.
+    /// Buffers are loaded like parameters; which entries are buffers stays as in `self`.
     /// Returns a description of the first mismatch.
     pub fn load_from(&mut self, other: &ParamStore) -> Result<(), String> {
         if self.names != other.names {

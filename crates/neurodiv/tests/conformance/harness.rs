@@ -32,6 +32,7 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
     match name {
         "MLP" | "MLPMultivariate" => vec![("hidden_size", "16")],
         "NHITS" | "NBEATS" | "NBEATSx" => vec![("mlp_units", "[[16,16]]")],
+        "TSMixer" | "TSMixerx" => vec![("ff_dim", "8")],
         "TiDE" => vec![
             ("hidden_size", "16"),
             ("decoder_output_dim", "4"),
