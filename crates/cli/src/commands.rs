@@ -110,13 +110,18 @@ fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn 
     Ok(models)
 }
 
-fn fit_models(nf: &mut NeuralForecast, df: &PanelFrame, a: &ModelArgs) -> Result<Vec<f64>> {
+/// Fits with progress bars; returns each model's fit seconds and steps run.
+fn fit_models(
+    nf: &mut NeuralForecast,
+    df: &PanelFrame,
+    a: &ModelArgs,
+) -> Result<(Vec<f64>, Vec<usize>)> {
     let names: Vec<String> = nf.models().iter().map(|m| m.alias()).collect();
     let mut bars = crate::progress::Bars::new(&names, a.quiet);
     let mut times = vec![0.0; names.len()];
     let mut started = Instant::now();
     let mut current = usize::MAX;
-    nf.fit_with_progress(df, a.val_size, &mut |i, p| {
+    let reports = nf.fit_with_progress(df, a.val_size, &mut |i, p| {
         if i != current {
             if current != usize::MAX {
                 times[current] = started.elapsed().as_secs_f64();
@@ -130,7 +135,7 @@ fn fit_models(nf: &mut NeuralForecast, df: &PanelFrame, a: &ModelArgs) -> Result
         times[current] = started.elapsed().as_secs_f64();
     }
     bars.finish();
-    Ok(times)
+    Ok((times, reports.iter().map(|r| r.steps).collect()))
 }
 
 fn write_or_print(frame: &ForecastFrame, out: Option<&Path>) -> Result<()> {
@@ -143,18 +148,10 @@ fn write_or_print(frame: &ForecastFrame, out: Option<&Path>) -> Result<()> {
     Ok(())
 }
 
-fn season_length(freq: Freq) -> usize {
-    match freq.to_string().as_str() {
-        "H" => 24,
-        "D" => 7,
-        "W" => 52,
-        "MS" | "M" | "ME" => 12,
-        "QS" | "Q" | "QE" => 4,
-        _ => 1,
-    }
-}
-
 fn forecast(a: ForecastArgs) -> Result<()> {
+    if let Some(p) = &a.plot {
+        crate::plot::check_extension(p)?;
+    }
     let df = load_data(
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
@@ -169,7 +166,7 @@ fn forecast(a: ForecastArgs) -> Result<()> {
     };
     let models = build_models(&a.model, horizon(&a.model, a.holdout)?, df.n_series())?;
     let mut nf = NeuralForecast::new(models, train.freq());
-    let fit_times = fit_models(&mut nf, &train, &a.model)?;
+    let (fit_times, steps) = fit_models(&mut nf, &train, &a.model)?;
     let t = Instant::now();
     let futr = test.as_ref().filter(|_| {
         nf.models()
@@ -183,7 +180,7 @@ fn forecast(a: ForecastArgs) -> Result<()> {
     if let Some(test) = &test {
         let m = a
             .season_length
-            .unwrap_or_else(|| season_length(train.freq()));
+            .unwrap_or_else(|| train.freq().seasonality());
         let y_true: Vec<f32> = (0..test.n_series())
             .flat_map(|i| test.series(i).y.to_vec())
             .collect();
@@ -208,12 +205,12 @@ fn forecast(a: ForecastArgs) -> Result<()> {
             json.insert(
                 alias,
                 serde_json::json!({"mae": mae, "rmse": rmse, "smape": smape, "mase": mase,
-                    "fit_seconds": fit_times[i], "predict_seconds": predict_s, "steps": model.base().max_steps}),
+                    "fit_seconds": fit_times[i], "predict_seconds": predict_s, "steps": steps[i]}),
             );
         }
     } else {
         for (i, model) in nf.models().iter().enumerate() {
-            json.insert(model.alias(), serde_json::json!({"fit_seconds": fit_times[i], "predict_seconds": predict_s, "steps": model.base().max_steps}));
+            json.insert(model.alias(), serde_json::json!({"fit_seconds": fit_times[i], "predict_seconds": predict_s, "steps": steps[i]}));
         }
     }
     if let Some(p) = &a.metrics_json {

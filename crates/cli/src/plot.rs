@@ -22,6 +22,19 @@ const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 /// Draws `history` (all of it, or up to the forecast start) and the forecasts of `fc` for the
 /// series `ids` (default: the first few) into `path` (.svg or .png). With `holdout`, the
 /// history's tail overlaps the forecasts, so the actual values show beside them.
+/// Fails unless `path` ends in `.svg` or `.png` (checked before any work is done).
+pub fn check_extension(path: &Path) -> Result<()> {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("svg" | "png") => Ok(()),
+        _ => Err(format!("--plot {}: use a .svg or .png file name", path.display()).into()),
+    }
+}
+
 pub fn draw(
     path: &Path,
     history: &PanelFrame,

@@ -147,3 +147,16 @@ fn models_lists_every_model_and_its_options() {
             .contains("n_pool_kernel_size")
     );
 }
+
+#[test]
+fn a_bad_plot_name_fails_before_any_work() {
+    let dir = temp("plotname");
+    let out = dir.join("fc.csv");
+    let mut args = vec!["forecast"];
+    args.extend(TINY);
+    args.extend(["--quiet", "--out", out.to_str().unwrap(), "--plot", "x.gif"]);
+    let o = neurodiv(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -307,12 +307,7 @@ impl NeuralModel for NBEATS {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            futr_exog: true,
-            hist_exog: true,
-            stat_exog: true,
-            ..Capabilities::default()
-        }
+        Capabilities::default()
     }
 
     fn params(&self) -> &ParamStore {

@@ -112,6 +112,33 @@ pub fn from_config_json(name: &str, json: &str) -> Result<Box<dyn NeuralModel>, 
     (find(name)?.build)(json)
 }
 
+/// Reads an option value: JSON first; for the enum-valued options (`loss`, `valid_loss`,
+/// `optimizer`, `scaler_type`) NeuralForecast's spellings too (`MSE`, `mqloss`, `adamw`, `robust`),
+/// through their `FromStr`; any other non-JSON text is a plain string.
+fn parse_value(key: &str, raw: &str) -> Result<Value, NfError> {
+    fn via<T: std::str::FromStr + serde::Serialize>(key: &str, raw: &str) -> Result<Value, NfError>
+    where
+        T::Err: std::fmt::Display,
+    {
+        let v: T = raw
+            .parse()
+            .map_err(|e| NfError::BadOption(format!("{key}={raw}: {e}")))?;
+        Ok(serde_json::to_value(v).expect("options serialise"))
+    }
+    if let Ok(v) = serde_json::from_str::<Value>(raw)
+        && !v.is_string()
+    {
+        return Ok(v);
+    }
+    let text = serde_json::from_str::<String>(raw).unwrap_or_else(|_| raw.to_string());
+    match key {
+        "loss" | "valid_loss" => via::<neurodiv_optim::Loss>(key, &text),
+        "optimizer" => via::<neurodiv_optim::OptimizerKind>(key, &text),
+        "scaler_type" => via::<neurodiv_data::ScalerType>(key, &text),
+        _ => Ok(Value::String(text)),
+    }
+}
+
 /// Builds model `name` with NeuralForecast's defaults for `h` and `input_size`, then applies
 /// `overrides` (`key`, `value`): the value is read as JSON (`256`, `[[256,256]]`, `"robust"`),
 /// or as a plain string when it is not valid JSON. An unknown key is an error that lists the
@@ -135,8 +162,7 @@ pub fn build(
                 keys.join(", ")
             )));
         }
-        let value = serde_json::from_str(raw).unwrap_or_else(|_| Value::String(raw.clone()));
-        obj.insert(key.clone(), value);
+        obj.insert(key.clone(), parse_value(key, raw)?);
     }
     let json = config.to_string();
     (entry.build)(&json).map_err(|e| match e {

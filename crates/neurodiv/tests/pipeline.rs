@@ -242,3 +242,27 @@ fn validation_and_early_stopping() {
     assert!(report.valid_losses.iter().all(|(_, v)| v.is_finite()));
     assert!(report.steps <= 400);
 }
+
+#[test]
+fn options_take_neuralforecast_spellings() {
+    let set = |k: &str, v: &str| (k.to_string(), v.to_string());
+    let model = neurodiv::registry::build(
+        "mlp",
+        12,
+        24,
+        &[
+            set("loss", "mse"),
+            set("optimizer", "adamw"),
+            set("scaler_type", "robust"),
+        ],
+    )
+    .unwrap();
+    assert_eq!(model.base().loss, Loss::MSE);
+    assert_eq!(model.base().scaler_type, ScalerType::Robust);
+    let model = neurodiv::registry::build("MLP", 12, 24, &[set("loss", "MQLoss")]).unwrap();
+    assert_eq!(model.base().output_multiplier(), 5);
+    let err = neurodiv::registry::build("MLP", 12, 24, &[set("loss", "nonsense")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("loss=nonsense"), "{err}");
+}
