@@ -16,5 +16,7 @@ pub use model::{Capabilities, NeuralModel, WindowBatch};
 /// Types the config macros name, re-exported so that model crates need no extra dependencies.
 pub mod reexports {
     pub use neurodiv_data::ScalerType;
+    pub use neurodiv_nn::ParamStore;
     pub use neurodiv_optim::{Loss, OptimizerKind};
+    pub use serde_json;
 }

@@ -68,3 +68,24 @@ pub trait NeuralModel: Send + Sync + std::fmt::Debug {
             .unwrap_or_else(|| self.name().to_string())
     }
 }
+
+/// Writes the [`NeuralModel`] accessors that every model implements the same way (`base`,
+/// `params`, `params_mut`, `config_json`), inside an `impl NeuralModel for ...` block of a struct
+/// with a `config` field (holding `base: BaseConfig`, serialisable) and a `store: ParamStore` field.
+#[macro_export]
+macro_rules! model_accessors {
+    () => {
+        fn base(&self) -> &$crate::BaseConfig {
+            &self.config.base
+        }
+        fn params(&self) -> &$crate::reexports::ParamStore {
+            &self.store
+        }
+        fn params_mut(&mut self) -> &mut $crate::reexports::ParamStore {
+            &mut self.store
+        }
+        fn config_json(&self) -> String {
+            $crate::reexports::serde_json::to_string(&self.config).expect("configs serialise")
+        }
+    };
+}

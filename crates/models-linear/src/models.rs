@@ -43,25 +43,14 @@ macro_rules! linear_model {
             fn name(&self) -> &'static str {
                 $name
             }
-            fn base(&self) -> &BaseConfig {
-                &self.config.base
-            }
+            neurodiv_core::model_accessors!();
             fn capabilities(&self) -> Capabilities {
                 Capabilities::default()
-            }
-            fn params(&self) -> &ParamStore {
-                &self.store
-            }
-            fn params_mut(&mut self) -> &mut ParamStore {
-                &mut self.store
             }
             fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
                 let b = &self.config.base;
                 let n = batch.insample_y.shape()[0];
                 self.map(ctx, batch).reshape(&[n, b.h, b.output_multiplier()]) // [B, h*m] -> [B, h, m]
-            }
-            fn config_json(&self) -> String {
-                serde_json::to_string(&self.config).expect("configs serialise")
             }
         }
     };

@@ -126,9 +126,7 @@ impl NeuralModel for MLP {
         "MLP"
     }
 
-    fn base(&self) -> &BaseConfig {
-        &self.config.base
-    }
+    neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -137,14 +135,6 @@ impl NeuralModel for MLP {
             stat_exog: true,
             ..Capabilities::default()
         }
-    }
-
-    fn params(&self) -> &ParamStore {
-        &self.store
-    }
-
-    fn params_mut(&mut self) -> &mut ParamStore {
-        &mut self.store
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
@@ -171,9 +161,5 @@ impl NeuralModel for MLP {
         }
         let m = b.output_multiplier();
         self.out.forward(ctx, x).reshape(&[n, b.h, m]) // [B, h*m] -> [B, h, m]
-    }
-
-    fn config_json(&self) -> String {
-        serde_json::to_string(&self.config).expect("configs serialise")
     }
 }

@@ -126,9 +126,7 @@ impl NeuralModel for MLPMultivariate {
         "MLPMultivariate"
     }
 
-    fn base(&self) -> &BaseConfig {
-        &self.config.base
-    }
+    neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -142,14 +140,6 @@ impl NeuralModel for MLPMultivariate {
 
     fn n_series(&self) -> Option<usize> {
         Some(self.config.n_series)
-    }
-
-    fn params(&self) -> &ParamStore {
-        &self.store
-    }
-
-    fn params_mut(&mut self) -> &mut ParamStore {
-        &mut self.store
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
@@ -180,9 +170,5 @@ impl NeuralModel for MLPMultivariate {
             x = layer.forward(ctx, x).relu();
         }
         self.out.forward(ctx, x).reshape(&[rows, h, n, m]) // [B, h*N*m] -> [B, h, N, m]
-    }
-
-    fn config_json(&self) -> String {
-        serde_json::to_string(&self.config).expect("configs serialise")
     }
 }

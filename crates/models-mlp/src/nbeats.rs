@@ -302,20 +302,10 @@ impl NeuralModel for NBEATS {
         "NBEATS"
     }
 
-    fn base(&self) -> &BaseConfig {
-        &self.config.base
-    }
+    neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
         Capabilities::default()
-    }
-
-    fn params(&self) -> &ParamStore {
-        &self.store
-    }
-
-    fn params_mut(&mut self) -> &mut ParamStore {
-        &mut self.store
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
@@ -349,10 +339,6 @@ impl NeuralModel for NBEATS {
             forecast = forecast.add(block_forecast);
         }
         forecast
-    }
-
-    fn config_json(&self) -> String {
-        serde_json::to_string(&self.config).expect("configs serialise")
     }
 }
 

@@ -174,9 +174,7 @@ impl NeuralModel for NHITS {
         "NHITS"
     }
 
-    fn base(&self) -> &BaseConfig {
-        &self.config.base
-    }
+    neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -185,14 +183,6 @@ impl NeuralModel for NHITS {
             stat_exog: true,
             ..Capabilities::default()
         }
-    }
-
-    fn params(&self) -> &ParamStore {
-        &self.store
-    }
-
-    fn params_mut(&mut self) -> &mut ParamStore {
-        &mut self.store
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
@@ -219,9 +209,5 @@ impl NeuralModel for NHITS {
             forecast = forecast.add(block_forecast);
         }
         forecast
-    }
-
-    fn config_json(&self) -> String {
-        serde_json::to_string(&self.config).expect("configs serialise")
     }
 }

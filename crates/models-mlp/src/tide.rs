@@ -300,9 +300,7 @@ impl NeuralModel for TiDE {
         "TiDE"
     }
 
-    fn base(&self) -> &BaseConfig {
-        &self.config.base
-    }
+    neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -311,14 +309,6 @@ impl NeuralModel for TiDE {
             stat_exog: true,
             ..Capabilities::default()
         }
-    }
-
-    fn params(&self) -> &ParamStore {
-        &self.store
-    }
-
-    fn params_mut(&mut self) -> &mut ParamStore {
-        &mut self.store
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
@@ -365,10 +355,6 @@ impl NeuralModel for TiDE {
             x = Var::concat(&[x, f], 2); // [B, h, dod] + [B, h, tw] -> [B, h, dod+tw]
         }
         self.temporal_decoder.forward(ctx, x).add(skip) // [B, h, m]
-    }
-
-    fn config_json(&self) -> String {
-        serde_json::to_string(&self.config).expect("configs serialise")
     }
 }
 

@@ -275,9 +275,7 @@ impl NeuralModel for TSMixer {
         "TSMixer"
     }
 
-    fn base(&self) -> &BaseConfig {
-        &self.config.base
-    }
+    neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -288,14 +286,6 @@ impl NeuralModel for TSMixer {
 
     fn n_series(&self) -> Option<usize> {
         Some(self.config.n_series)
-    }
-
-    fn params(&self) -> &ParamStore {
-        &self.store
-    }
-
-    fn params_mut(&mut self) -> &mut ParamStore {
-        &mut self.store
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
@@ -322,10 +312,6 @@ impl NeuralModel for TSMixer {
         // [B, h, m*N] and its multi-output losses read the last axis as n*m + q, so the same
         // memory is reinterpreted as [B, h, N, m].
         y.reshape(&[rows, h, n, m])
-    }
-
-    fn config_json(&self) -> String {
-        serde_json::to_string(&self.config).expect("configs serialise")
     }
 }
 

@@ -332,9 +332,7 @@ impl NeuralModel for TSMixerx {
         "TSMixerx"
     }
 
-    fn base(&self) -> &BaseConfig {
-        &self.config.base
-    }
+    neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
         Capabilities {
@@ -348,14 +346,6 @@ impl NeuralModel for TSMixerx {
 
     fn n_series(&self) -> Option<usize> {
         Some(self.config.n_series)
-    }
-
-    fn params(&self) -> &ParamStore {
-        &self.store
-    }
-
-    fn params_mut(&mut self) -> &mut ParamStore {
-        &mut self.store
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
@@ -426,10 +416,6 @@ impl NeuralModel for TSMixerx {
         }
         // [B, h, m*N] read as [B, h, N, m], as NeuralForecast's multi-output losses read it.
         out.reshape(&[rows, h, n, m])
-    }
-
-    fn config_json(&self) -> String {
-        serde_json::to_string(&self.config).expect("configs serialise")
     }
 }
 
