@@ -78,6 +78,10 @@ pub struct ForecastArgs {
     /// Write the forecasts to this CSV (default: print them).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// CSV of future exogenous values (`unique_id, ds, columns...`, h rows per series), for models
+    /// with `futr_exog_list` (with --holdout the held-out rows serve).
+    #[arg(long)]
+    pub futr: Option<PathBuf>,
     /// Draw history and forecasts to an .svg or .png file.
     #[arg(long)]
     pub plot: Option<PathBuf>,
@@ -111,6 +115,9 @@ pub struct PredictArgs {
     /// New history to forecast from (default: the data the models were fitted on).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// CSV of future exogenous values (`unique_id, ds, columns...`, h rows per series).
+    #[arg(long)]
+    pub futr: Option<PathBuf>,
     /// Write the forecasts to this CSV (default: print them).
     #[arg(long)]
     pub out: Option<PathBuf>,

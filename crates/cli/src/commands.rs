@@ -165,14 +165,19 @@ fn forecast(a: ForecastArgs) -> Result<()> {
         None => (df.clone(), None),
     };
     let models = build_models(&a.model, horizon(&a.model, a.holdout)?, df.n_series())?;
+    let futr_file = a
+        .futr
+        .as_deref()
+        .map(|p| crate::futr::read(p, df.freq()))
+        .transpose()?;
     let mut nf = NeuralForecast::new(models, train.freq());
     let (fit_times, steps) = fit_models(&mut nf, &train, &a.model)?;
     let t = Instant::now();
-    let futr = test.as_ref().filter(|_| {
-        nf.models()
-            .iter()
-            .any(|m| !m.base().futr_exog_list.is_empty())
-    });
+    let uses_futr = nf
+        .models()
+        .iter()
+        .any(|m| !m.base().futr_exog_list.is_empty());
+    let futr = futr_file.as_ref().or(test.as_ref()).filter(|_| uses_futr);
     let fc = nf.predict(futr)?;
     let predict_s = t.elapsed().as_secs_f64();
     write_or_print(&fc, a.out.as_deref())?;
@@ -278,9 +283,14 @@ fn predict(a: PredictArgs) -> Result<()> {
         freq: Some(nf.freq()),
         ..CsvOptions::default()
     };
+    let futr = a
+        .futr
+        .as_deref()
+        .map(|p| crate::futr::read(p, nf.freq()))
+        .transpose()?;
     let fc = match &a.data {
-        Some(p) => nf.predict_on(&PanelFrame::from_csv_path(p, &opts)?, None)?,
-        None => nf.predict(None)?,
+        Some(p) => nf.predict_on(&PanelFrame::from_csv_path(p, &opts)?, futr.as_ref())?,
+        None => nf.predict(futr.as_ref())?,
     };
     write_or_print(&fc, a.out.as_deref())
 }

@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod futr;
 mod plot;
 mod progress;
 

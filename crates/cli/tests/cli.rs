@@ -160,3 +160,45 @@ fn a_bad_plot_name_fails_before_any_work() {
     assert!(!out.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn future_exogenous_values_come_from_a_csv_without_a_target() {
+    let dir = temp("futr");
+    let futr = dir.join("futr.csv");
+    let mut text = String::from("unique_id,ds,trend\n");
+    let months = [
+        "01-31", "02-28", "03-31", "04-30", "05-31", "06-30", "07-31", "08-31", "09-30", "10-31",
+        "11-30", "12-31",
+    ];
+    for (id, start) in [("Airline1", 144), ("Airline2", 288)] {
+        for (k, md) in months.iter().enumerate() {
+            text.push_str(&format!("{id},1961-{md},{}\n", start + k));
+        }
+    }
+    std::fs::write(&futr, text).unwrap();
+    let args = [
+        "forecast",
+        "--data",
+        "../../data/air_passengers_panel.csv",
+        "--model",
+        "MLP",
+        "--set",
+        "hidden_size=16",
+        "--set",
+        r#"futr_exog_list=["trend"]"#,
+        "--max-steps",
+        "5",
+        "--quiet",
+        "--futr",
+        futr.to_str().unwrap(),
+    ];
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(out.lines().count(), 1 + 24, "{out}");
+    // Without the file, a model with future columns is refused with a clear line.
+    let o = neurodiv(&args[..args.len() - 2]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("futr"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
