@@ -304,7 +304,7 @@ fn cv(a: CvArgs) -> Result<()> {
     let h = horizon(&a.model, None)?;
     let mut nf = NeuralForecast::new(build_models(&a.model, h, df.n_series())?, df.freq());
     let step = a.step_size.unwrap_or(h);
-    let frame = nf.cross_validation(&df, a.n_windows, step, a.refit)?;
+    let frame = nf.cross_validation(&df, a.n_windows, step, a.model.val_size, a.refit)?;
     write_or_print(&frame, a.out.as_deref())?;
     let y = frame.y.as_ref().expect("cross-validation frames hold y");
     for model in nf.models() {

@@ -213,12 +213,14 @@ impl NeuralForecast {
     /// Rolling-origin backtest on `df`: `n_windows` forecasts of `h` points whose cutoffs are
     /// `step_size` apart and whose last window ends at the end of each series. Without `refit`,
     /// the models are fitted once on the data before the first cutoff; with it, before each one.
-    /// The frame has `unique_id, ds, cutoff, y` and the model columns.
+    /// Each fit holds out the last `val_size` points of its training data for validation and
+    /// early stopping. The frame has `unique_id, ds, cutoff, y` and the model columns.
     pub fn cross_validation(
         &mut self,
         df: &PanelFrame,
         n_windows: usize,
         step_size: usize,
+        val_size: usize,
         refit: bool,
     ) -> Result<ForecastFrame, NfError> {
         if n_windows == 0 || step_size == 0 {
@@ -264,7 +266,7 @@ impl NeuralForecast {
         let mut per_window: Vec<Vec<Vec<f32>>> = vec![Vec::new(); self.models.len()]; // [model][window] -> values
         for w in 0..fits {
             let train = df.split_tail(test_size - w * step_size)?.0;
-            self.fit(&train, 0)?;
+            self.fit(&train, val_size)?;
             for (mi, model) in self.models.iter().enumerate() {
                 let set = SeriesSet::from_frame(df, model.base(), None)?;
                 let windows: Vec<usize> = if refit {

@@ -121,7 +121,7 @@ fn cross_validation_returns_the_right_windows_and_cutoffs() {
     let df = neurodiv::datasets::air_passengers().unwrap();
     let model = MLP::new(MLPConfig::new(12, 24).hidden_size(16).max_steps(10)).unwrap();
     let mut nf = NeuralForecast::new(vec![Box::new(model)], df.freq());
-    let cv = nf.cross_validation(&df, 3, 6, false).unwrap();
+    let cv = nf.cross_validation(&df, 3, 6, 0, false).unwrap();
     assert_eq!(cv.len(), 3 * 12);
     let s = df.series(0);
     let (cutoffs, y) = (cv.cutoff.as_ref().unwrap(), cv.y.as_ref().unwrap());
@@ -134,7 +134,7 @@ fn cross_validation_returns_the_right_windows_and_cutoffs() {
             assert_eq!(y[r], s.y[first + k]);
         }
     }
-    let refit = nf.cross_validation(&df, 2, 12, true).unwrap();
+    let refit = nf.cross_validation(&df, 2, 12, 12, true).unwrap();
     assert_eq!(refit.len(), 24);
     assert!(refit.column("MLP").unwrap().iter().all(|v| v.is_finite()));
 }

@@ -89,7 +89,7 @@ fn every_model_cross_validates_and_predicts_insample() {
         for refit in [false, true] {
             let what = format!("{name} cross_validation(refit={refit})");
             let cv = nf
-                .cross_validation(&df, 2, H, refit)
+                .cross_validation(&df, 2, H, 0, refit)
                 .unwrap_or_else(|e| panic!("{what}: {e}"));
             check_forecast(&what, &cv, 2 * H * df.n_series(), &columns);
             let (cutoffs, y) = (cv.cutoff.as_ref().unwrap(), cv.y.as_ref().unwrap());
