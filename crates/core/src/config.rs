@@ -231,3 +231,20 @@ macro_rules! base_setters {
         )*
     };
 }
+
+/// Builder setters for a config's own (model-specific) fields:
+/// `config_setters!(MLPConfig { num_layers: usize, hidden_size: usize })`.
+#[macro_export]
+macro_rules! config_setters {
+    ($ty:ty { $($field:ident : $t:ty),* $(,)? }) => {
+        impl $ty {
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $field(mut self, v: $t) -> Self {
+                    self.$field = v;
+                    self
+                }
+            )*
+        }
+    };
+}

@@ -34,18 +34,6 @@ impl MLPConfig {
         }
     }
 
-    /// Sets the number of hidden layers.
-    pub fn num_layers(mut self, v: usize) -> Self {
-        self.num_layers = v;
-        self
-    }
-
-    /// Sets the hidden width.
-    pub fn hidden_size(mut self, v: usize) -> Self {
-        self.hidden_size = v;
-        self
-    }
-
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CoreError> {
         self.base.validate()?;
@@ -65,6 +53,10 @@ impl MLPConfig {
     }
 }
 base_setters!(MLPConfig);
+neurodiv_core::config_setters!(MLPConfig {
+    num_layers: usize,
+    hidden_size: usize
+});
 
 /// NeuralForecast's `MLP`.
 #[derive(Debug, Clone)]

@@ -39,12 +39,6 @@ impl MLPMultivariateConfig {
         }
     }
 
-    /// Sets the number of series.
-    pub fn n_series(mut self, v: usize) -> Self {
-        self.n_series = v;
-        self
-    }
-
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CoreError> {
         self.base.validate()?;
@@ -64,6 +58,11 @@ impl MLPMultivariateConfig {
     }
 }
 base_setters!(MLPMultivariateConfig);
+neurodiv_core::config_setters!(MLPMultivariateConfig {
+    n_series: usize,
+    num_layers: usize,
+    hidden_size: usize
+});
 
 /// NeuralForecast's `MLPMultivariate`.
 #[derive(Debug, Clone)]

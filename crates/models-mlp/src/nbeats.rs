@@ -117,6 +117,7 @@ impl NBEATSConfig {
     }
 }
 base_setters!(NBEATSConfig);
+neurodiv_core::config_setters!(NBEATSConfig { n_harmonics: usize, n_polynomials: usize, stack_types: Vec<StackType>, n_blocks: Vec<usize>, mlp_units: Vec<Vec<usize>>, dropout_prob_theta: f32, activation: Activation, shared_weights: bool });
 
 /// Number of Fourier frequencies: 0 plus `n_harmonics, n_harmonics + 1, ... < n_harmonics/2 * h`
 /// divided by `n_harmonics` (NeuralForecast's grid).

@@ -107,6 +107,7 @@ impl NHITSConfig {
     }
 }
 base_setters!(NHITSConfig);
+neurodiv_core::config_setters!(NHITSConfig { n_blocks: Vec<usize>, mlp_units: Vec<Vec<usize>>, n_pool_kernel_size: Vec<usize>, n_freq_downsample: Vec<usize>, pooling_mode: PoolingMode, interpolation_mode: InterpolateMode, dropout_prob_theta: f32, activation: Activation });
 
 #[derive(Debug, Clone)]
 struct Block {

@@ -64,54 +64,6 @@ impl TiDEConfig {
         }
     }
 
-    /// Sets the hidden width.
-    pub fn hidden_size(mut self, v: usize) -> Self {
-        self.hidden_size = v;
-        self
-    }
-
-    /// Sets the decoder's values per horizon step.
-    pub fn decoder_output_dim(mut self, v: usize) -> Self {
-        self.decoder_output_dim = v;
-        self
-    }
-
-    /// Sets the temporal decoder's hidden width.
-    pub fn temporal_decoder_dim(mut self, v: usize) -> Self {
-        self.temporal_decoder_dim = v;
-        self
-    }
-
-    /// Sets the dropout probability.
-    pub fn dropout(mut self, v: f32) -> Self {
-        self.dropout = v;
-        self
-    }
-
-    /// Turns the blocks' layer norm on or off.
-    pub fn layernorm(mut self, v: bool) -> Self {
-        self.layernorm = v;
-        self
-    }
-
-    /// Sets the number of encoder blocks.
-    pub fn num_encoder_layers(mut self, v: usize) -> Self {
-        self.num_encoder_layers = v;
-        self
-    }
-
-    /// Sets the number of decoder blocks.
-    pub fn num_decoder_layers(mut self, v: usize) -> Self {
-        self.num_decoder_layers = v;
-        self
-    }
-
-    /// Sets the width of the exogenous projections.
-    pub fn temporal_width(mut self, v: usize) -> Self {
-        self.temporal_width = v;
-        self
-    }
-
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CoreError> {
         self.base.validate()?;
@@ -140,6 +92,16 @@ impl TiDEConfig {
     }
 }
 base_setters!(TiDEConfig);
+neurodiv_core::config_setters!(TiDEConfig {
+    hidden_size: usize,
+    decoder_output_dim: usize,
+    temporal_decoder_dim: usize,
+    dropout: f32,
+    layernorm: bool,
+    num_encoder_layers: usize,
+    num_decoder_layers: usize,
+    temporal_width: usize
+});
 
 /// TiDE's residual block: `norm(dropout(lin2(relu(lin1(x)))) + skip(x))` on the last axis.
 #[derive(Debug, Clone)]

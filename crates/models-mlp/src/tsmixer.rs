@@ -51,36 +51,6 @@ impl TSMixerConfig {
         }
     }
 
-    /// Sets the number of series.
-    pub fn n_series(mut self, v: usize) -> Self {
-        self.n_series = v;
-        self
-    }
-
-    /// Sets the number of mixing layers.
-    pub fn n_block(mut self, v: usize) -> Self {
-        self.n_block = v;
-        self
-    }
-
-    /// Sets the hidden units of the feature MLP.
-    pub fn ff_dim(mut self, v: usize) -> Self {
-        self.ff_dim = v;
-        self
-    }
-
-    /// Sets the dropout probability.
-    pub fn dropout(mut self, v: f32) -> Self {
-        self.dropout = v;
-        self
-    }
-
-    /// Turns reversible instance normalisation on or off.
-    pub fn revin(mut self, v: bool) -> Self {
-        self.revin = v;
-        self
-    }
-
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CoreError> {
         self.base.validate()?;
@@ -88,6 +58,13 @@ impl TSMixerConfig {
     }
 }
 base_setters!(TSMixerConfig);
+neurodiv_core::config_setters!(TSMixerConfig {
+    n_series: usize,
+    n_block: usize,
+    ff_dim: usize,
+    dropout: f32,
+    revin: bool
+});
 
 /// Checks the fields TSMixer and TSMixerx share.
 pub(crate) fn check_mixer_fields(

@@ -47,36 +47,6 @@ impl TSMixerxConfig {
         }
     }
 
-    /// Sets the number of series.
-    pub fn n_series(mut self, v: usize) -> Self {
-        self.n_series = v;
-        self
-    }
-
-    /// Sets the number of mixing layers after the first.
-    pub fn n_block(mut self, v: usize) -> Self {
-        self.n_block = v;
-        self
-    }
-
-    /// Sets the feature width.
-    pub fn ff_dim(mut self, v: usize) -> Self {
-        self.ff_dim = v;
-        self
-    }
-
-    /// Sets the dropout probability.
-    pub fn dropout(mut self, v: f32) -> Self {
-        self.dropout = v;
-        self
-    }
-
-    /// Turns reversible instance normalisation on or off.
-    pub fn revin(mut self, v: bool) -> Self {
-        self.revin = v;
-        self
-    }
-
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CoreError> {
         self.base.validate()?;
@@ -84,6 +54,13 @@ impl TSMixerxConfig {
     }
 }
 base_setters!(TSMixerxConfig);
+neurodiv_core::config_setters!(TSMixerxConfig {
+    n_series: usize,
+    n_block: usize,
+    ff_dim: usize,
+    dropout: f32,
+    revin: bool
+});
 
 /// PyTorch's `nn.LayerNorm((h, c))`: one normalisation over the last two axes of `[B, h, c]`
 /// (eps 1e-5) with an elementwise affine of shape `[h, c]`. Our `layer_norm` normalises the
