@@ -115,6 +115,9 @@ pub struct PredictArgs {
     /// New history to forecast from (default: the data the models were fitted on).
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// CSV of static features for the new history (unique_id, features...).
+    #[arg(long = "static")]
+    pub static_data: Option<PathBuf>,
     /// CSV of future exogenous values (`unique_id, ds, columns...`, h rows per series).
     #[arg(long)]
     pub futr: Option<PathBuf>,

@@ -289,7 +289,16 @@ fn predict(a: PredictArgs) -> Result<()> {
         .map(|p| crate::futr::read(p, nf.freq()))
         .transpose()?;
     let fc = match &a.data {
-        Some(p) => nf.predict_on(&PanelFrame::from_csv_path(p, &opts)?, futr.as_ref())?,
+        Some(p) => {
+            let mut df = PanelFrame::from_csv_path(p, &opts)?;
+            if let Some(sp) = &a.static_data {
+                df = df.with_static(neurodiv::data::StaticFrame::from_csv_path(
+                    sp,
+                    &CsvOptions::default(),
+                )?)?;
+            }
+            nf.predict_on(&df, futr.as_ref())?
+        }
         None => nf.predict(futr.as_ref())?,
     };
     write_or_print(&fc, a.out.as_deref())

@@ -202,3 +202,49 @@ fn future_exogenous_values_come_from_a_csv_without_a_target() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("futr"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn predict_from_new_history_with_static_features() {
+    let dir = temp("static");
+    let save = dir.join("model");
+    let (data, statics) = (
+        "../../data/air_passengers_panel.csv",
+        "../../data/air_passengers_static.csv",
+    );
+    let fit = [
+        "fit",
+        "--data",
+        data,
+        "--static",
+        statics,
+        "--model",
+        "MLP",
+        "--set",
+        "hidden_size=16",
+        "--set",
+        r#"stat_exog_list=["airline1"]"#,
+        "--max-steps",
+        "5",
+        "--quiet",
+        "--save",
+        save.to_str().unwrap(),
+    ];
+    let o = neurodiv(&fit);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = neurodiv(&[
+        "predict",
+        "--load",
+        save.to_str().unwrap(),
+        "--data",
+        data,
+        "--static",
+        statics,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 1 + 24);
+    // Without the static file the new history lacks the column: one clear line, exit code 2.
+    let o = neurodiv(&["predict", "--load", save.to_str().unwrap(), "--data", data]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("airline1"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
