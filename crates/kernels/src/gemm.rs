@@ -33,6 +33,13 @@ fn strides(t: Trans, rows: usize, cols: usize) -> (isize, isize) {
     }
 }
 
+/// Panics, naming `op`, when an operand of an `[m,k] x [k,n] -> [m,n]` product is too short.
+pub(crate) fn check_lengths(op: &str, m: usize, n: usize, k: usize, a: usize, b: usize, c: usize) {
+    assert!(a >= m * k, "{op}: A has {a} values, needs {m}x{k}");
+    assert!(b >= k * n, "{op}: B has {b} values, needs {k}x{n}");
+    assert!(c >= m * n, "{op}: C has {c} values, needs {m}x{n}");
+}
+
 /// `C[m,n] = alpha * op(A)[m,k] · op(B)[k,n] + beta * C[m,n]`.
 ///
 /// `A` is stored `[m,k]` for `Trans::N` and `[k,m]` for `Trans::T`; likewise `B` is `[k,n]` or
@@ -53,21 +60,7 @@ pub fn gemm(
     beta: f32,
     c: &mut [f32],
 ) {
-    assert!(
-        a.len() >= m * k,
-        "gemm: A has {} elements, needs {m}x{k}",
-        a.len()
-    );
-    assert!(
-        b.len() >= k * n,
-        "gemm: B has {} elements, needs {k}x{n}",
-        b.len()
-    );
-    assert!(
-        c.len() >= m * n,
-        "gemm: C has {} elements, needs {m}x{n}",
-        c.len()
-    );
+    check_lengths("gemm", m, n, k, a.len(), b.len(), c.len());
     if m == 0 || n == 0 {
         return;
     }

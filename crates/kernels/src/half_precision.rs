@@ -153,21 +153,7 @@ fn gemm_reduced<T: Reduced>(
     c: &mut [f32],
     budget: usize,
 ) {
-    assert!(
-        a.len() >= m * k,
-        "{op}: A has {} values, needs {m}x{k}",
-        a.len()
-    );
-    assert!(
-        b.len() >= k * n,
-        "{op}: B has {} values, needs {k}x{n}",
-        b.len()
-    );
-    assert!(
-        c.len() >= m * n,
-        "{op}: C has {} values, needs {m}x{n}",
-        c.len()
-    );
+    crate::gemm::check_lengths(op, m, n, k, a.len(), b.len(), c.len());
     if m == 0 || n == 0 {
         return;
     }

@@ -9,7 +9,7 @@
 use neurodiv_autodiff::Var;
 use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Ctx, Linear, ParamStore};
+use neurodiv_nn::{Activation, Ctx, Mlp, ParamStore};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of [`MLP`], with NeuralForecast's defaults.
@@ -63,8 +63,8 @@ neurodiv_core::config_setters!(MLPConfig {
 pub struct MLP {
     config: MLPConfig,
     store: ParamStore,
-    hidden: Vec<Linear>,
-    out: Linear,
+    /// `num_layers` ReLU layers of `hidden_size`, then the output layer.
+    mlp: Mlp,
 }
 
 impl MLP {
@@ -78,33 +78,12 @@ impl MLP {
             + b.stat_exog_list.len();
         let mut rng = Rng::new(b.random_seed);
         let mut store = ParamStore::new();
-        let mut hidden = Vec::with_capacity(config.num_layers);
-        let mut width = input_total;
-        for i in 0..config.num_layers {
-            hidden.push(Linear::new(
-                &mut store,
-                &format!("mlp.{i}"),
-                width,
-                config.hidden_size,
-                true,
-                &mut rng,
-            ));
-            width = config.hidden_size;
-        }
-        let out = Linear::new(
-            &mut store,
-            "out",
-            width,
-            b.h * b.output_multiplier(),
-            true,
-            &mut rng,
-        );
-        Ok(MLP {
-            config,
-            store,
-            hidden,
-            out,
-        })
+        // [input, hidden x num_layers, output]: ReLU after every layer but the last.
+        let mut sizes = vec![input_total];
+        sizes.extend(std::iter::repeat_n(config.hidden_size, config.num_layers));
+        sizes.push(b.h * b.output_multiplier());
+        let mlp = Mlp::new(&mut store, "mlp", &sizes, Activation::ReLU, 0.0, &mut rng);
+        Ok(MLP { config, store, mlp })
     }
 
     /// The config.
@@ -143,15 +122,12 @@ impl NeuralModel for MLP {
         if let Some(x) = batch.stat_exog {
             parts.push(x); // [B, S]
         }
-        let mut x = if parts.len() == 1 {
+        let x = if parts.len() == 1 {
             parts[0]
         } else {
             Var::concat(&parts, 1)
         };
-        for layer in &self.hidden {
-            x = layer.forward(ctx, x).relu();
-        }
         let m = b.output_multiplier();
-        self.out.forward(ctx, x).reshape(&[n, b.h, m]) // [B, h*m] -> [B, h, m]
+        self.mlp.forward(ctx, x).reshape(&[n, b.h, m]) // [B, h*m] -> [B, h, m]
     }
 }

@@ -8,7 +8,7 @@
 use neurodiv_autodiff::Var;
 use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Ctx, Linear, ParamStore};
+use neurodiv_nn::{Activation, Ctx, Mlp, ParamStore};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of [`MLPMultivariate`], with NeuralForecast's defaults.
@@ -69,8 +69,8 @@ neurodiv_core::config_setters!(MLPMultivariateConfig {
 pub struct MLPMultivariate {
     config: MLPMultivariateConfig,
     store: ParamStore,
-    hidden: Vec<Linear>,
-    out: Linear,
+    /// `num_layers` ReLU layers of `hidden_size`, then the output layer.
+    mlp: Mlp,
 }
 
 impl MLPMultivariate {
@@ -85,33 +85,12 @@ impl MLPMultivariate {
                 + b.stat_exog_list.len());
         let mut rng = Rng::new(b.random_seed);
         let mut store = ParamStore::new();
-        let mut hidden = Vec::with_capacity(config.num_layers);
-        let mut width = input;
-        for i in 0..config.num_layers {
-            hidden.push(Linear::new(
-                &mut store,
-                &format!("mlp.{i}"),
-                width,
-                config.hidden_size,
-                true,
-                &mut rng,
-            ));
-            width = config.hidden_size;
-        }
-        let out = Linear::new(
-            &mut store,
-            "out",
-            width,
-            h * n * b.output_multiplier(),
-            true,
-            &mut rng,
-        );
-        Ok(MLPMultivariate {
-            config,
-            store,
-            hidden,
-            out,
-        })
+        // [input, hidden x num_layers, output]: ReLU after every layer but the last.
+        let mut sizes = vec![input];
+        sizes.extend(std::iter::repeat_n(config.hidden_size, config.num_layers));
+        sizes.push(h * n * b.output_multiplier());
+        let mlp = Mlp::new(&mut store, "mlp", &sizes, Activation::ReLU, 0.0, &mut rng);
+        Ok(MLPMultivariate { config, store, mlp })
     }
 
     /// The config.
@@ -160,14 +139,11 @@ impl NeuralModel for MLPMultivariate {
             let s = x.shape();
             parts.push(x.reshape(&[1, s[0] * s[1]]).expand(&[rows, s[0] * s[1]])); // [N, S] -> [B, N*S]
         }
-        let mut x = if parts.len() == 1 {
+        let x = if parts.len() == 1 {
             parts[0]
         } else {
             Var::concat(&parts, 1)
         };
-        for layer in &self.hidden {
-            x = layer.forward(ctx, x).relu();
-        }
-        self.out.forward(ctx, x).reshape(&[rows, h, n, m]) // [B, h*N*m] -> [B, h, N, m]
+        self.mlp.forward(ctx, x).reshape(&[rows, h, n, m]) // [B, h*N*m] -> [B, h, N, m]
     }
 }
