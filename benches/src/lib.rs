@@ -4,9 +4,11 @@
 //! is std-only so that `xtask` can depend on it without building the whole stack:
 //! - [`spec`] fixes the benchmarked shapes and the benchmark ids, so the benches that write
 //!   criterion's results and the summary that reads them agree on names;
+//! - [`compare`] defines the job and result files of `cargo xtask compare`;
 //! - [`measure_fma_peak_gflops`] measures this machine's f32 FMA throughput, the yardstick for
 //!   the GEMM figures.
 
+pub mod compare;
 mod fma;
 pub mod spec;
 

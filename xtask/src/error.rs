@@ -41,6 +41,9 @@ pub enum XtaskError {
         /// What is wrong with it.
         message: String,
     },
+    /// The Python environment of `cargo xtask compare` could not be set up.
+    #[error("{0}")]
+    Python(String),
     /// The bench run produced no results to summarise.
     #[error("no benchmark results were written under {dir} by this run{hint}")]
     NoResults {

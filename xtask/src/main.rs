@@ -2,11 +2,16 @@
 //!
 //! ```text
 //! cargo xtask bench [--quick] [--filter REGEX] [-- <criterion args>]
+//! cargo xtask compare [--models A,B] [--workloads air,panel] [--configs default,small]
+//!                     [--steps N] [--repeats N] [--threads N] [--quick]
 //! ```
 //! Arguments are parsed by hand to keep this binary's dependencies light.
 
 mod bench;
+mod compare;
 mod error;
+mod machine;
+mod util;
 
 use error::XtaskError;
 use std::process::ExitCode;
@@ -20,6 +25,20 @@ commands:
         markdown summary, and write target/bench-summary.md and target/bench-summary.json.
         --quick          shorter warm-up (0.5 s) and measurement (1 s) per benchmark
         --filter REGEX   only benchmarks whose id (group/function/value) matches REGEX
+  compare [--models A,B] [--workloads air,panel] [--configs default,small] [--steps N]
+          [--repeats N] [--threads N] [--quick]
+        Run the same models on the same data in Neuro-Divergent and in Python NeuralForecast
+        (a pinned virtual environment under target/compare, installed from PyPI on first use),
+        alternating the two, and write docs/performance.md and docs/compare-results.json.
+        --models A,B     models to compare (default: all ten both libraries have)
+        --workloads W    air (AirPassengers, h=12, input 24) and/or panel (200 synthetic daily
+                         series x 500 points, h=14, input 28); default both
+        --configs C      default (NeuralForecast's defaults) and/or small (32-unit layers, 32
+                         windows per step); default both
+        --steps N        training steps per timed fit (default 100)
+        --repeats N      runs of each program per model, workload and config (default 2)
+        --threads N      threads of both programs (default 2)
+        --quick          20 steps, 1 run, 5 timed predicts; writes target/compare only
   help  Print this message.";
 
 fn main() -> ExitCode {
@@ -40,6 +59,7 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<(), XtaskError> {
     match args.first().map(String::as_str) {
         Some("bench") => bench::run(&bench::BenchArgs::parse(&args[1..])?),
+        Some("compare") => compare::run(&compare::CompareArgs::parse(&args[1..])?),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())

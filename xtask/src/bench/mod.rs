@@ -2,13 +2,14 @@
 //! FMA peak.
 
 mod criterion;
-mod machine;
 mod summary;
 mod table;
 
 use crate::error::XtaskError;
+use crate::machine;
+use crate::util::{shell_join, target_dir, workspace_root, write};
 use neurodiv_benches::{fma_path, measure_fma_peak_gflops, spec::THREADS};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::SystemTime;
 
@@ -108,21 +109,6 @@ impl BenchArgs {
     }
 }
 
-/// Joins words into one shell line, quoting those that need it.
-pub fn shell_join(words: &[String]) -> String {
-    let quote = |w: &String| {
-        let plain = !w.is_empty()
-            && w.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,+@%".contains(c));
-        if plain {
-            w.clone()
-        } else {
-            format!("'{}'", w.replace('\'', r"'\''"))
-        }
-    };
-    words.iter().map(quote).collect::<Vec<_>>().join(" ")
-}
-
 /// Runs the benches, prints the summary, and writes `target/bench-summary.{md,json}`.
 pub fn run(args: &BenchArgs) -> Result<(), XtaskError> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -197,53 +183,6 @@ pub fn run(args: &BenchArgs) -> Result<(), XtaskError> {
         json_path.display()
     );
     Ok(())
-}
-
-fn write(path: &Path, text: &str) -> Result<(), XtaskError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| XtaskError::io(dir, e))?;
-    }
-    std::fs::write(path, text).map_err(|e| XtaskError::io(path, e))
-}
-
-/// The workspace root: the parent of this crate's directory.
-fn workspace_root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.parent().unwrap_or(here).to_path_buf()
-}
-
-/// Cargo's target directory, as `cargo metadata` reports it.
-fn target_dir(cargo: &str, root: &Path) -> Result<PathBuf, XtaskError> {
-    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Ok(root.join(dir));
-    }
-    let command = format!("{cargo} metadata --format-version 1 --no-deps");
-    let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps"])
-        .current_dir(root)
-        .output()
-        .map_err(|source| XtaskError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
-    if !out.status.success() {
-        return Err(XtaskError::CommandFailed {
-            command,
-            status: out.status,
-        });
-    }
-    let meta: serde_json::Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| XtaskError::Malformed {
-            path: "cargo metadata output".into(),
-            message: e.to_string(),
-        })?;
-    meta["target_directory"]
-        .as_str()
-        .map(PathBuf::from)
-        .ok_or_else(|| XtaskError::Malformed {
-            path: "cargo metadata output".into(),
-            message: "no target_directory".into(),
-        })
 }
 
 #[cfg(test)]

@@ -1,0 +1,135 @@
+//! `nd-runner JOB.json OUT.json`: the Neuro-Divergent side of `cargo xtask compare`.
+//!
+//! Mirrors `xtask/compare/nf_runner.py` step for step, in a fresh process per job: a warm-up fit
+//! of a few steps, the timed fit (one timestamp per training step), the forecast, then timed
+//! predicts of the whole panel and of the first series alone, and the process's peak resident
+//! memory. Exits 1 with one line on stderr when the job cannot run.
+
+use neurodiv::data::{CsvOptions, Freq, PanelFrame};
+use neurodiv::{NeuralForecast, registry};
+use neurodiv_benches::compare::{Job, RunOutput};
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::time::Instant;
+
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.len() != 2 {
+        eprintln!("usage: nd-runner JOB.json OUT.json");
+        std::process::exit(2);
+    }
+    if let Err(e) = run(&args[0], &args[1]) {
+        eprintln!("nd-runner: {e}");
+        std::process::exit(1);
+    }
+}
+
+fn run(job_path: &str, out_path: &str) -> Result<()> {
+    let job: Job = serde_json::from_str(&std::fs::read_to_string(job_path)?)?;
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(job.threads)
+        .build_global()?;
+    let freq: Freq = job.freq.parse()?;
+    let train = PanelFrame::from_csv_path(&job.train_csv, &CsvOptions::default().with_freq(freq))?;
+
+    let mut warm = NeuralForecast::new(vec![build(&job, &train, job.warmup_steps)?], freq);
+    warm.fit(&train, 0)?;
+    warm.predict(None)?;
+
+    let mut nf = NeuralForecast::new(vec![build(&job, &train, job.max_steps)?], freq);
+    let mut stamps = Vec::with_capacity(job.max_steps + 1);
+    let started = Instant::now();
+    stamps.push(started);
+    nf.fit_with_progress(&train, 0, &mut |_, _| stamps.push(Instant::now()))?;
+    let fit_s = started.elapsed().as_secs_f64();
+    let steps_ms = stamps
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64() * 1e3)
+        .collect();
+
+    let frame = nf.predict(None)?;
+    let (_, values) = frame.columns.first().ok_or("predict returned no column")?;
+    let mut forecast: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for (id, v) in frame.unique_id.iter().zip(values) {
+        forecast.entry(id.clone()).or_default().push(f64::from(*v));
+    }
+    let predict_panel_ms = timed(job.predict_repeats, || nf.predict(None).map(drop))?;
+    let predict_single_ms = if nf.models()[0].capabilities().multivariate {
+        None
+    } else {
+        let first = train.filter_ids(&train.ids()[..1])?;
+        Some(timed(job.predict_repeats, || {
+            nf.predict_on(&first, None).map(drop)
+        })?)
+    };
+    let out = RunOutput {
+        program: "neurodiv".into(),
+        version: format!("neurodiv {}", env!("CARGO_PKG_VERSION")),
+        fit_s,
+        steps_ms,
+        predict_panel_ms,
+        predict_single_ms,
+        peak_rss_mb: peak_rss_mb()?,
+        forecast,
+    };
+    std::fs::write(out_path, serde_json::to_string(&out)?)?;
+    Ok(())
+}
+
+/// The job's model with `max_steps` steps; multivariate models get `n_series` from the data.
+fn build(
+    job: &Job,
+    train: &PanelFrame,
+    max_steps: usize,
+) -> Result<Box<dyn neurodiv::core::NeuralModel>> {
+    let mut options: Vec<(String, String)> = job
+        .overrides
+        .iter()
+        .map(|(k, v)| (k.clone(), v.to_string()))
+        .collect();
+    options.push(("max_steps".into(), max_steps.to_string()));
+    options.push(("random_seed".into(), job.seed.to_string()));
+    let model = registry::build(&job.model, job.h, job.input_size, &options)?;
+    if !model.capabilities().multivariate {
+        return Ok(model);
+    }
+    options.push(("n_series".into(), train.n_series().to_string()));
+    Ok(registry::build(
+        &job.model,
+        job.h,
+        job.input_size,
+        &options,
+    )?)
+}
+
+/// Milliseconds of each of `repeats` calls of `f`, after one untimed call.
+fn timed<E: Error + 'static>(
+    repeats: usize,
+    mut f: impl FnMut() -> std::result::Result<(), E>,
+) -> Result<Vec<f64>> {
+    f()?;
+    let mut out = Vec::with_capacity(repeats);
+    for _ in 0..repeats {
+        let t = Instant::now();
+        f()?;
+        out.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+    Ok(out)
+}
+
+/// VmHWM of this process: the most resident memory it ever held, MiB.
+fn peak_rss_mb() -> Result<f64> {
+    let status = std::fs::read_to_string("/proc/self/status")?;
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))
+        .ok_or("/proc/self/status has no VmHWM line")?;
+    let kib: f64 = line
+        .split_whitespace()
+        .nth(1)
+        .ok_or("malformed VmHWM line")?
+        .parse()?;
+    Ok(kib / 1024.0)
+}
