@@ -56,3 +56,34 @@ pub struct RunOutput {
     /// The forecast of each series: `h` values by `unique_id`.
     pub forecast: BTreeMap<String, Vec<f64>>,
 }
+
+/// GEMMs to time in both programs: `C = A · B` on contiguous row-major operands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GemmJob {
+    /// Shapes as `[batch, m, k, n]` (`batch == 1`: a plain product).
+    pub shapes: Vec<[usize; 4]>,
+    /// Thread counts to run each shape on.
+    pub threads: Vec<usize>,
+    /// Timed calls per shape and thread count (after three untimed ones).
+    pub repeats: usize,
+}
+
+/// The times of one GEMM shape on one thread count.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GemmTiming {
+    /// `[batch, m, k, n]`.
+    pub shape: [usize; 4],
+    /// Threads.
+    pub threads: usize,
+    /// Milliseconds of each timed call.
+    pub samples_ms: Vec<f64>,
+}
+
+/// What a runner measured for a [`GemmJob`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GemmOutput {
+    /// Versions of the program and of what it computes with.
+    pub version: String,
+    /// One entry per shape and thread count.
+    pub timings: Vec<GemmTiming>,
+}

@@ -50,6 +50,23 @@ pub const MLP_SIZES: [usize; 4] = [24, 512, 512, 12];
 /// Batch size of the training bench.
 pub const MLP_BATCH: usize = 1024;
 
+/// Group of the per-model benches; function ids are [`MODEL_MEASURES`], values model names.
+pub const MODELS_GROUP: &str = "models";
+/// What the per-model benches time, each at NeuralForecast's defaults for `h = 12`,
+/// `input_size = 24` on the bench panel, on 2 threads: one training step, a forecast of one
+/// series, a forecast of every series of the panel, and a save followed by a load.
+pub const MODEL_MEASURES: [&str; 4] = ["train_step", "predict_one", "predict_panel", "save_load"];
+/// Horizon and input size of the per-model benches.
+pub const MODEL_H_L: (usize, usize) = (12, 24);
+/// The bench panel: series, points per series, generator seed.
+pub const BENCH_PANEL: (usize, usize, u64) = (200, 60, 7);
+/// Group of the thread-scaling benches: function `<measure>_<model>`, value `<threads>t`.
+pub const SCALING_GROUP: &str = "scaling";
+/// The model and measures the scaling group runs on 1 and 2 threads.
+pub const SCALING_MODEL: &str = "NHITS";
+/// Measures of the scaling group (a subset of [`MODEL_MEASURES`]).
+pub const SCALING_MEASURES: [&str; 2] = ["train_step", "predict_panel"];
+
 /// Function id of a plain GEMM: `"{m}x{k}x{n}"`.
 pub fn gemm_id(m: usize, k: usize, n: usize) -> String {
     format!("{m}x{k}x{n}")

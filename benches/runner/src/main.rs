@@ -1,4 +1,5 @@
 //! `nd-runner JOB.json OUT.json`: the Neuro-Divergent side of `cargo xtask compare`.
+//! `nd-runner gemm GEMM_JOB.json OUT.json`: its GEMM timings, beside `torch.matmul`.
 //!
 //! Mirrors `xtask/compare/nf_runner.py` step for step, in a fresh process per job: a warm-up fit
 //! of a few steps, the timed fit (one timestamp per training step), the forecast, then timed
@@ -6,8 +7,9 @@
 //! memory. Exits 1 with one line on stderr when the job cannot run.
 
 use neurodiv::data::{CsvOptions, Freq, PanelFrame};
+use neurodiv::kernels::{Trans, gemm, gemm_batched};
 use neurodiv::{NeuralForecast, registry};
-use neurodiv_benches::compare::{Job, RunOutput};
+use neurodiv_benches::compare::{GemmJob, GemmOutput, GemmTiming, Job, RunOutput};
 use std::collections::BTreeMap;
 use std::error::Error;
 use std::time::Instant;
@@ -16,11 +18,15 @@ type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.len() != 2 {
-        eprintln!("usage: nd-runner JOB.json OUT.json");
-        std::process::exit(2);
-    }
-    if let Err(e) = run(&args[0], &args[1]) {
+    let result = match args.as_slice() {
+        [job, out] => run(job, out),
+        [gemm, job, out] if gemm == "gemm" => run_gemm(job, out),
+        _ => {
+            eprintln!("usage: nd-runner JOB.json OUT.json | nd-runner gemm GEMM_JOB.json OUT.json");
+            std::process::exit(2);
+        }
+    };
+    if let Err(e) = result {
         eprintln!("nd-runner: {e}");
         std::process::exit(1);
     }
@@ -73,6 +79,54 @@ fn run(job_path: &str, out_path: &str) -> Result<()> {
         predict_single_ms,
         peak_rss_mb: peak_rss_mb()?,
         forecast,
+    };
+    std::fs::write(out_path, serde_json::to_string(&out)?)?;
+    Ok(())
+}
+
+/// Times every shape of a [`GemmJob`] on every thread count: `repeats` calls after three
+/// untimed ones, as `xtask/compare/torch_gemm.py` times `torch.matmul`.
+fn run_gemm(job_path: &str, out_path: &str) -> Result<()> {
+    let job: GemmJob = serde_json::from_str(&std::fs::read_to_string(job_path)?)?;
+    let mut timings = Vec::new();
+    for &threads in &job.threads {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        for &[batch, m, k, n] in &job.shapes {
+            let mut rng = neurodiv::kernels::Rng::new(0);
+            let a: Vec<f32> = (0..batch * m * k).map(|_| rng.next_f32()).collect();
+            let b: Vec<f32> = (0..batch * k * n).map(|_| rng.next_f32()).collect();
+            let mut c = vec![0.0f32; batch * m * n];
+            let mut call = || {
+                if batch == 1 {
+                    gemm(Trans::N, Trans::N, m, n, k, 1.0, &a, &b, 0.0, &mut c);
+                } else {
+                    gemm_batched(batch, Trans::N, Trans::N, m, n, k, 1.0, &a, &b, 0.0, &mut c);
+                }
+            };
+            let samples_ms = pool.install(|| {
+                for _ in 0..3 {
+                    call();
+                }
+                (0..job.repeats)
+                    .map(|_| {
+                        let t = Instant::now();
+                        call();
+                        t.elapsed().as_secs_f64() * 1e3
+                    })
+                    .collect()
+            });
+            timings.push(GemmTiming {
+                shape: [batch, m, k, n],
+                threads,
+                samples_ms,
+            });
+        }
+    }
+    let out = GemmOutput {
+        version: format!("neurodiv {}", env!("CARGO_PKG_VERSION")),
+        timings,
     };
     std::fs::write(out_path, serde_json::to_string(&out)?)?;
     Ok(())

@@ -21,6 +21,7 @@ pub mod metrics;
 mod sampler;
 pub mod scalers;
 mod static_frame;
+pub mod synthetic;
 mod validate;
 mod windows;
 

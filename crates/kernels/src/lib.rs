@@ -7,6 +7,8 @@
 //! - [`rows`]: softmax, log-softmax, layer norm (forward and backward), row sums/means/maxima.
 //! - [`gemm()`]: `C = alpha op(A) op(B) + beta C` through `matrixmultiply`, parallel over row
 //!   blocks of `C`; [`gemm_batched`] for independent batches.
+//! - [`dot_gemm_nt`]: `C = A Bᵀ + beta C` as fixed-order dot products, without packing: the
+//!   inference path of linear layers, where a row's bits must not depend on the batch around it.
 //! - [`half_precision`]: FP16/BF16 conversions and GEMMs with reduced-precision weights and
 //!   f32 accumulation.
 //! - [`rng`]: the seeded generator every fit uses.
@@ -22,6 +24,7 @@
 //! one cross-row sum (layer-norm `dgamma`/`dbeta`), into blocks fixed by the shape and added in
 //! order. Results may differ between SIMD levels (lane count sets the order of row sums).
 
+pub mod dot_gemm;
 pub mod elementwise;
 pub mod gemm;
 pub mod half_precision;
@@ -30,6 +33,7 @@ pub mod rows;
 pub mod scalar;
 pub mod simd;
 
+pub use dot_gemm::dot_gemm_nt;
 pub use gemm::{Trans, gemm, gemm_batched};
 pub use half_precision::{
     bf16, bf16_to_f32, f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemm_bf16_weights,

@@ -4,8 +4,8 @@
 use super::criterion::BenchResult;
 use super::table::{Align, markdown, ns, num};
 use neurodiv_benches::spec::{
-    GEMM_GROUP, GEMM_SHAPES, GemmShape, KERNEL_GROUP_PREFIX, SCALAR_ID, SIMD_ID, TAPE_GROUP,
-    THREADS, TRAINING_GROUP, parse_threads_id,
+    GEMM_GROUP, GEMM_SHAPES, GemmShape, KERNEL_GROUP_PREFIX, MODEL_MEASURES, MODELS_GROUP,
+    SCALAR_ID, SCALING_GROUP, SIMD_ID, TAPE_GROUP, THREADS, TRAINING_GROUP, parse_threads_id,
 };
 use neurodiv_benches::{DEFAULT_DURATION, fma_path};
 use serde_json::{Value, json};
@@ -59,10 +59,10 @@ pub struct TapeRow {
     pub median_ns: f64,
 }
 
-/// One training-step bench on every thread count it ran on.
+/// One bench on every thread count it ran on (training step, thread scaling).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TrainingRow {
-    /// Model id (`mlp_24-512-512-12_b1024`).
+    /// Bench id (`mlp_24-512-512-12_b1024`, `train_step_NHITS`).
     pub name: String,
     /// Median ns per step, by thread count.
     pub ns_by_threads: BTreeMap<usize, f64>,
@@ -79,8 +79,10 @@ pub struct Summary {
     pub gemm: Vec<GemmRow>,
     /// Tape rows.
     pub tape: Vec<TapeRow>,
-    /// Training rows.
+    /// Training-step and thread-scaling rows.
     pub training: Vec<TrainingRow>,
+    /// Per-model benches: median ns by model, then by measure.
+    pub models: BTreeMap<String, BTreeMap<String, f64>>,
     /// Results no table knows, as (full id, median ns).
     pub other: Vec<(String, f64)>,
 }
@@ -135,7 +137,14 @@ impl Summary {
                     ops,
                     median_ns: r.median_ns,
                 });
-            } else if let (TRAINING_GROUP, Some(threads)) = (r.group.as_str(), threads) {
+            } else if r.group == MODELS_GROUP {
+                s.models
+                    .entry(r.value.clone())
+                    .or_default()
+                    .insert(r.function.clone(), r.median_ns);
+            } else if let (TRAINING_GROUP | SCALING_GROUP, Some(threads)) =
+                (r.group.as_str(), threads)
+            {
                 training
                     .entry(r.function.clone())
                     .or_default()
@@ -314,7 +323,30 @@ impl Summary {
                 })
                 .collect();
             section(
-                "Training step (forward + backward, no optimizer; median)",
+                "Thread scaling (median ms): the MLP training step (forward + backward, no optimizer), \
+                 and NHITS's full training step and panel forecast",
+                markdown(&headers, &rows),
+            );
+        }
+        if !self.models.is_empty() {
+            let mut headers = vec![("model", Align::Left)];
+            let labels: Vec<String> = MODEL_MEASURES.iter().map(|m| format!("{m} ms")).collect();
+            headers.extend(labels.iter().map(|l| (l.as_str(), Align::Right)));
+            let rows: Vec<Vec<String>> = self
+                .models
+                .iter()
+                .map(|(model, by)| {
+                    let mut row = vec![model.clone()];
+                    row.extend(
+                        MODEL_MEASURES
+                            .iter()
+                            .map(|m| num(by.get(*m).map(|v| v / 1e6), 3)),
+                    );
+                    row
+                })
+                .collect();
+            section(
+                "Per model at NeuralForecast's defaults (h 12, input 24, 200-series panel, 2 threads; median)",
                 markdown(&headers, &rows),
             );
         }
@@ -359,6 +391,7 @@ impl Summary {
                     .collect::<serde_json::Map<_, _>>(),
                 "speedup": training_speedup(t),
             })).collect::<Vec<_>>(),
+            "models": self.models,
             "raw": raw.iter().map(|r| json!({
                 "id": r.full_id, "group": r.group, "function": r.function, "value": r.value,
                 "median_ns": r.median_ns, "mean_ns": r.mean_ns,
@@ -407,6 +440,8 @@ mod tests {
             result("training", "mlp", "1t", 60e6),
             result("training", "mlp", "2t", 40e6),
             result("mystery", "x", "", 1.0),
+            result("models", "train_step", "NHITS", 2e6),
+            result("models", "predict_one", "NHITS", 5e5),
         ];
         let s = Summary::build(&results, &[(1, 100.0), (2, 200.0)]);
         assert_eq!(s.kernels.len(), 2);
@@ -429,7 +464,16 @@ mod tests {
         assert_eq!(s.other.len(), 1);
 
         let md = s.markdown();
-        for title in ["FMA peak", "kernels", "GEMM", "tape", "Training", "Other"] {
+        assert_eq!(s.models["NHITS"]["predict_one"], 5e5);
+        for title in [
+            "FMA peak",
+            "kernels",
+            "GEMM",
+            "tape",
+            "Thread scaling",
+            "Per model",
+            "Other",
+        ] {
             assert!(md.contains(title), "{title} missing from\n{md}");
         }
         let j = s.to_json(&results);

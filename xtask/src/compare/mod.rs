@@ -7,6 +7,7 @@
 //! `--quick`, into `docs/performance.md` with the raw results in `docs/compare-results.json`.
 
 mod args;
+mod gemm;
 mod report;
 mod venv;
 mod workloads;
@@ -153,8 +154,12 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
         }
     }
 
+    let gemm_repeats = if args.quick { 10 } else { 50 };
+    let gemm_table = gemm::table(&python, &runner, &root, &dir, gemm_repeats)?;
     let machine = MachineInfo::gather(&root, args.command_line(), args.command_line());
-    let body = report_markdown(args, &machine, &versions, &loads, &cells);
+    let mut body = report_markdown(args, &machine, &versions, &loads, &cells);
+    body += "### GEMM beside torch.matmul (same machine, same run)\n\n";
+    body += &gemm_table;
     println!("\n{body}");
     write(&dir.join("summary.md"), &body)?;
     let results = json!({

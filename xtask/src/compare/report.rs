@@ -44,7 +44,8 @@ pub struct Cell {
     pub errors: BTreeMap<String, String>,
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The median (mean of the middle two for an even count); NaN when empty.
+pub fn median(mut v: Vec<f64>) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }

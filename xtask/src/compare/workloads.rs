@@ -1,8 +1,7 @@
 //! What `cargo xtask compare` runs: the datasets, the models, and their two configurations.
 
 use crate::error::XtaskError;
-use neurodiv_data::{CsvOptions, Ds, Freq, PanelFrame};
-use neurodiv_kernels::Rng;
+use neurodiv_data::{CsvOptions, PanelFrame};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -123,39 +122,9 @@ fn malformed(path: &Path, e: impl std::fmt::Display) -> XtaskError {
     }
 }
 
-/// The synthetic panel: `PANEL_SERIES` daily series from 2020-01-01, each a level, a trend, a
-/// weekly and a yearly cycle with its own amplitudes and phases, and Gaussian noise. Deterministic
-/// (seeded xoshiro), so every machine fits the same numbers.
+/// The synthetic panel of the `panel` workload.
 pub fn synthetic_panel() -> PanelFrame {
-    let mut rng = Rng::new(PANEL_SEED);
-    let start = Ds::ymd(2020, 1, 1).expect("a valid date");
-    let dates = Freq::Day
-        .range_after(&start, PANEL_LEN - 1)
-        .expect("daily dates from 2020 are representable");
-    let dates: Vec<Ds> = std::iter::once(start).chain(dates).collect();
-    let n = PANEL_SERIES * PANEL_LEN;
-    let (mut ids, mut ds, mut y) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::new());
-    for s in 0..PANEL_SERIES {
-        let level = rng.uniform(50.0, 500.0);
-        let trend = rng.uniform(-0.05, 0.2);
-        let weekly = level * rng.uniform(0.05, 0.3);
-        let yearly = level * rng.uniform(0.0, 0.2);
-        let (pw, py) = (rng.uniform(0.0, 6.3), rng.uniform(0.0, 6.3));
-        let noise = level * rng.uniform(0.01, 0.05);
-        for (t, d) in dates.iter().enumerate() {
-            let tf = t as f32;
-            let value = level
-                + trend * tf
-                + weekly * (std::f32::consts::TAU * tf / 7.0 + pw).sin()
-                + yearly * (std::f32::consts::TAU * tf / 365.25 + py).sin()
-                + noise * rng.normal();
-            ids.push(format!("S{s:03}"));
-            ds.push(*d);
-            y.push(value);
-        }
-    }
-    PanelFrame::from_columns(ids, ds, y, Vec::new(), Some(Freq::Day))
-        .expect("the generated panel is valid")
+    neurodiv_data::synthetic::seasonal_daily_panel(PANEL_SERIES, PANEL_LEN, PANEL_SEED)
 }
 
 /// The two configurations of every model.

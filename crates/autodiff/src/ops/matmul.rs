@@ -1,7 +1,7 @@
 //! Matrix products: (batched) matmul with transposes and the fused linear layer.
 
 use crate::{Tensor, Var};
-use neurodiv_kernels::{Trans, gemm, gemm_batched};
+use neurodiv_kernels::{Trans, dot_gemm_nt, gemm, gemm_batched};
 
 fn tr(t: bool) -> Trans {
     if t { Trans::T } else { Trans::N }
@@ -121,7 +121,8 @@ impl<'t> Var<'t> {
     }
 
     /// Fused linear layer `self · weightᵀ + bias` on the last axis: `self` is `[..., in]`,
-    /// `weight` is `[out, in]` (PyTorch's layout), `bias` is `[out]`.
+    /// `weight` is `[out, in]` (PyTorch's layout), `bias` is `[out]`. On a no-grad tape the
+    /// product is [`dot_gemm_nt`], whose rows do not depend on each other's presence.
     pub fn linear(self, weight: Var<'t>, bias: Option<Var<'t>>) -> Var<'t> {
         let (x, w) = (self.value(), weight.value());
         let sx = x.shape().to_vec();
@@ -147,18 +148,24 @@ impl<'t> Var<'t> {
         }
         let beta = if bias.is_some() { 1.0 } else { 0.0 };
         // [rows, in] · [out, in]ᵀ -> [rows, out]
-        gemm(
-            Trans::N,
-            Trans::T,
-            rows,
-            out_f,
-            in_f,
-            1.0,
-            x.data(),
-            w.data(),
-            beta,
-            &mut y,
-        );
+        if self.tape.grad_enabled() {
+            gemm(
+                Trans::N,
+                Trans::T,
+                rows,
+                out_f,
+                in_f,
+                1.0,
+                x.data(),
+                w.data(),
+                beta,
+                &mut y,
+            );
+        } else {
+            // Inference: no packing (one window costs a read of the weights), and each row's
+            // bits independent of the batch around it.
+            dot_gemm_nt(rows, out_f, in_f, x.data(), w.data(), beta, &mut y);
+        }
         let mut out_shape = sx.clone();
         *out_shape.last_mut().expect("non-empty") = out_f;
         let out = Tensor::from_vec(&out_shape, y);
