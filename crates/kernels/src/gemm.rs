@@ -70,8 +70,8 @@ pub fn gemm(
         gemm_serial(ta, tb, m, n, k, alpha, a, b, beta, &mut c[..m * n]);
         return;
     }
-    // Split rows of C into blocks, a few per thread for balance.
-    let blocks = (threads * 2).min(m / MIN_ROWS_PER_TASK).max(1);
+    // One block of rows of C per thread: each block packs all of B, so more blocks cost more.
+    let blocks = threads.min(m / MIN_ROWS_PER_TASK).max(1);
     let rows_per = m.div_ceil(blocks).next_multiple_of(8);
     c[..m * n]
         .par_chunks_mut(rows_per * n)
