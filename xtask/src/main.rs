@@ -22,7 +22,8 @@ usage: cargo xtask <command> [options]
 commands:
   bench [--quick] [--filter REGEX] [-- <criterion args>]
         Run the criterion benches of `neurodiv-benches`, measure the FMA peak, print a
-        markdown summary, and write target/bench-summary.md and target/bench-summary.json.
+        markdown summary, and write target/bench-summary.md and target/bench-summary.json
+        (a full run, without --quick or --filter, also rewrites its section of docs/performance.md).
         --quick          shorter warm-up (0.5 s) and measurement (1 s) per benchmark
         --filter REGEX   only benchmarks whose id (group/function/value) matches REGEX
   compare [--models A,B] [--workloads air,panel] [--configs default,small] [--steps N]

@@ -7,7 +7,7 @@ mod table;
 
 use crate::error::XtaskError;
 use crate::machine;
-use crate::util::{shell_join, target_dir, workspace_root, write};
+use crate::util::{replace_section, shell_join, target_dir, workspace_root, write};
 use neurodiv_benches::{fma_path, measure_fma_peak_gflops, spec::THREADS};
 use std::path::PathBuf;
 use std::process::Command;
@@ -182,6 +182,17 @@ pub fn run(args: &BenchArgs) -> Result<(), XtaskError> {
         md_path.display(),
         json_path.display()
     );
+    // Only a complete run at full length describes the suite; quick or filtered runs stay in
+    // target/.
+    if !args.quick && args.filter.is_none() && args.extra.is_empty() {
+        let doc = root.join("docs/performance.md");
+        let body = format!(
+            "## Criterion suites\n\nWritten by `cargo xtask bench`; do not edit by hand, re-run it.\n\n{}\n{tables}",
+            machine.markdown()
+        );
+        replace_section(&doc, "bench", &body)?;
+        eprintln!("xtask: wrote {}", doc.display());
+    }
     Ok(())
 }
 
