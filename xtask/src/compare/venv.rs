@@ -110,3 +110,25 @@ fn run_logged(program: &str, args: &[&str], log: Option<&Path>) -> Result<(), St
         Err(status.to_string())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_interpreter_is_a_clear_error() {
+        let Err(XtaskError::Python(msg)) = check_host("/nonexistent/python3") else {
+            panic!("expected a Python error");
+        };
+        assert!(msg.contains("install Python 3.10 or newer"), "{msg}");
+    }
+
+    #[test]
+    fn an_old_or_foreign_interpreter_is_refused() {
+        // `true` runs but prints no version: refused like an old Python.
+        let Err(XtaskError::Python(msg)) = check_host("true") else {
+            panic!("expected a Python error");
+        };
+        assert!(msg.contains("needs 3.10 or newer"), "{msg}");
+    }
+}
