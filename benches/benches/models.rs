@@ -34,12 +34,9 @@ fn panel() -> PanelFrame {
 /// `name` at its defaults with `max_steps` steps, unfitted; multivariate models span the panel.
 fn unfitted(name: &str, df: &PanelFrame, max_steps: usize) -> NeuralForecast {
     let (h, l) = MODEL_H_L;
-    let mut options = vec![("max_steps".to_string(), max_steps.to_string())];
-    let probe = registry::build(name, h, l, &options).expect("registered models build");
-    if probe.capabilities().multivariate {
-        options.push(("n_series".into(), df.n_series().to_string()));
-    }
-    let model = registry::build(name, h, l, &options).expect("registered models build");
+    let options = [("max_steps".to_string(), max_steps.to_string())];
+    let model = registry::build_for_series(name, h, l, &options, df.n_series())
+        .expect("registered models build");
     NeuralForecast::new(vec![model], df.freq())
 }
 

@@ -132,7 +132,7 @@ fn run_gemm(job_path: &str, out_path: &str) -> Result<()> {
     Ok(())
 }
 
-/// The job's model with `max_steps` steps; multivariate models get `n_series` from the data.
+/// The job's model with `max_steps` steps; multivariate models span every series of the data.
 fn build(
     job: &Job,
     train: &PanelFrame,
@@ -145,16 +145,12 @@ fn build(
         .collect();
     options.push(("max_steps".into(), max_steps.to_string()));
     options.push(("random_seed".into(), job.seed.to_string()));
-    let model = registry::build(&job.model, job.h, job.input_size, &options)?;
-    if !model.capabilities().multivariate {
-        return Ok(model);
-    }
-    options.push(("n_series".into(), train.n_series().to_string()));
-    Ok(registry::build(
+    Ok(registry::build_for_series(
         &job.model,
         job.h,
         job.input_size,
         &options,
+        train.n_series(),
     )?)
 }
 

@@ -90,12 +90,6 @@ fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn 
     for name in &a.models {
         let canonical = registry::canonical_name(name)?;
         let mut overrides = vec![("max_steps".to_string(), a.max_steps.to_string())];
-        if registry::default_config(canonical, h, input_size)?
-            .get("n_series")
-            .is_some()
-        {
-            overrides.push(("n_series".to_string(), n_series.to_string()));
-        }
         if let Some(s) = a.seed {
             overrides.push(("random_seed".to_string(), s.to_string()));
         }
@@ -105,7 +99,9 @@ fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn 
                 _ => overrides.push((k.clone(), v.clone())),
             }
         }
-        models.push(registry::build(canonical, h, input_size, &overrides)?);
+        models.push(registry::build_for_series(
+            canonical, h, input_size, &overrides, n_series,
+        )?);
     }
     Ok(models)
 }

@@ -170,3 +170,40 @@ pub fn build(
         other => other,
     })
 }
+
+/// [`build`] for data of `n_series` series: a multivariate model (one with an `n_series` option)
+/// gets that count before `overrides`, so an `n_series` among them still wins.
+pub fn build_for_series(
+    name: &str,
+    h: usize,
+    input_size: usize,
+    overrides: &[(String, String)],
+    n_series: usize,
+) -> Result<Box<dyn NeuralModel>, NfError> {
+    let mut all = Vec::with_capacity(overrides.len() + 1);
+    if default_config(name, h, input_size)?
+        .get("n_series")
+        .is_some()
+    {
+        all.push(("n_series".to_string(), n_series.to_string()));
+    }
+    all.extend_from_slice(overrides);
+    build(name, h, input_size, &all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_for_series_sets_n_series_of_multivariate_models_only() {
+        let none: &[(String, String)] = &[];
+        let m = build_for_series("TSMixer", 12, 24, none, 7).unwrap();
+        assert_eq!(m.n_series(), Some(7));
+        let given = [("n_series".to_string(), "3".to_string())];
+        let m = build_for_series("TSMixer", 12, 24, &given, 7).unwrap();
+        assert_eq!(m.n_series(), Some(3), "an explicit n_series wins");
+        let m = build_for_series("NHITS", 12, 24, none, 7).unwrap();
+        assert!(!m.capabilities().multivariate);
+    }
+}
