@@ -23,6 +23,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use workloads::Config;
 use workloads::Workload;
 
 /// Seed of every model in the comparison.
@@ -44,7 +45,7 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
     let target = target_dir(&cargo, &root)?;
     let dir = target.join("compare");
     let python = venv::ensure(&root, &dir)?;
-    let runner = build_runner(&cargo, &root, &target)?;
+    let (runner, build_line) = build_runner(&cargo, &root, &target)?;
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).map_err(|e| XtaskError::io(&data_dir, e))?;
     let loads: Vec<Workload> = args
@@ -53,6 +54,12 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
         .map(|w| workloads::workload(w, &root, &data_dir))
         .collect::<Result<_, _>>()?;
 
+    let programs = Programs {
+        root: root.clone(),
+        dir: dir.clone(),
+        python,
+        runner,
+    };
     let total = loads.len() * args.configs.len() * args.models.len();
     let mut cells = Vec::with_capacity(total);
     let mut raw_runs = Vec::new();
@@ -67,76 +74,8 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
                     config.name(),
                     args.repeats
                 );
-                let job = Job {
-                    model: model.clone(),
-                    h: w.h,
-                    input_size: w.input_size,
-                    max_steps: args.steps,
-                    warmup_steps: WARMUP_STEPS,
-                    seed: SEED,
-                    threads: args.threads,
-                    freq: w.freq.into(),
-                    train_csv: w.train_csv.display().to_string(),
-                    overrides: config.overrides(model),
-                    predict_repeats: args.predict_repeats(),
-                };
-                let job_path =
-                    dir.join("jobs")
-                        .join(format!("{}-{}-{model}.json", w.name, config.name()));
-                let text = serde_json::to_string_pretty(&job).expect("jobs serialise");
-                write(&job_path, &text)?;
-                let mut cell = Cell {
-                    workload: w.name.into(),
-                    config: config.name().into(),
-                    model: model.clone(),
-                    ..Cell::default()
-                };
-                let mut runs: BTreeMap<&str, Vec<RunOutput>> = BTreeMap::new();
-                for repeat in 0..args.repeats {
-                    let mut order = PROGRAMS;
-                    if repeat % 2 == 1 {
-                        order.reverse();
-                    }
-                    for program in order {
-                        if cell.errors.contains_key(program) {
-                            continue;
-                        }
-                        let out_path = dir.join("runs").join(format!(
-                            "{}-{}-{model}-{program}-{repeat}.json",
-                            w.name,
-                            config.name()
-                        ));
-                        let command = match program {
-                            "neurodiv" => Command::new(&runner),
-                            _ => {
-                                let mut c = Command::new(&python);
-                                c.arg(root.join(NF_RUNNER));
-                                c
-                            }
-                        };
-                        match run_one(command, &job_path, &out_path, args.threads) {
-                            Ok(out) => {
-                                versions.insert(program, out.version.clone());
-                                raw_runs.push(raw_run(&cell, program, repeat, &out, w));
-                                runs.entry(program).or_default().push(out);
-                            }
-                            Err(e) => {
-                                eprintln!("compare:   {program} failed: {e}");
-                                cell.errors.insert(program.into(), e);
-                            }
-                        }
-                    }
-                }
-                for (program, outs) in &runs {
-                    match report::figures(outs, w) {
-                        Ok(f) => {
-                            cell.figures.insert(program.to_string(), f);
-                        }
-                        Err(e) => {
-                            cell.errors.insert(program.to_string(), e);
-                        }
-                    }
-                }
+                let cell =
+                    programs.run_cell(args, w, config, model, &mut versions, &mut raw_runs)?;
                 if let (Some(a), Some(b)) =
                     (cell.figures.get(PROGRAMS[0]), cell.figures.get(PROGRAMS[1]))
                 {
@@ -155,8 +94,8 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
     }
 
     let gemm_repeats = if args.quick { 10 } else { 50 };
-    let gemm_table = gemm::table(&python, &runner, &root, &dir, gemm_repeats)?;
-    let machine = MachineInfo::gather(&root, args.command_line(), args.command_line());
+    let gemm_table = gemm::table(&programs, gemm_repeats)?;
+    let machine = MachineInfo::gather(&root, args.command_line(), build_line);
     let mut body = report_markdown(args, &machine, &versions, &loads, &cells);
     body += "### GEMM beside torch.matmul (same machine, same run)\n\n";
     body += &gemm_table;
@@ -184,10 +123,10 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
     Ok(())
 }
 
-/// Builds `nd-runner` in release mode and returns its path.
-fn build_runner(cargo: &str, root: &Path, target: &Path) -> Result<PathBuf, XtaskError> {
+/// Builds `nd-runner` in release mode; returns its path and the cargo command that built it.
+fn build_runner(cargo: &str, root: &Path, target: &Path) -> Result<(PathBuf, String), XtaskError> {
     let args = ["build", "--release", "--quiet", "-p", RUNNER_PACKAGE];
-    let command = format!("{cargo} {}", args.join(" "));
+    let command = format!("cargo {}", args.join(" "));
     eprintln!("compare: {command}");
     let status = Command::new(cargo)
         .args(args)
@@ -200,16 +139,117 @@ fn build_runner(cargo: &str, root: &Path, target: &Path) -> Result<PathBuf, Xtas
     if !status.success() {
         return Err(XtaskError::CommandFailed { command, status });
     }
-    Ok(target.join("release").join(RUNNER_BIN))
+    Ok((target.join("release").join(RUNNER_BIN), command))
 }
 
-/// Runs one job in a fresh process with the thread count pinned; `Err` holds the reason.
-fn run_one(
+/// Where the two programs and the run's files are.
+struct Programs {
+    root: PathBuf,
+    dir: PathBuf,
+    python: PathBuf,
+    runner: PathBuf,
+}
+
+impl Programs {
+    /// The command that starts `program` (`neurodiv` or `neuralforecast`), or the Python
+    /// interpreter running `script` for the latter.
+    fn command(&self, program: &str, script: &str) -> Command {
+        match program {
+            "neurodiv" => Command::new(&self.runner),
+            _ => {
+                let mut c = Command::new(&self.python);
+                c.arg(self.root.join(script));
+                c
+            }
+        }
+    }
+
+    /// Runs one model on one workload and configuration `args.repeats` times in each program,
+    /// alternating which goes first, and summarises the runs.
+    fn run_cell(
+        &self,
+        args: &CompareArgs,
+        w: &Workload,
+        config: Config,
+        model: &str,
+        versions: &mut BTreeMap<&'static str, String>,
+        raw_runs: &mut Vec<Value>,
+    ) -> Result<Cell, XtaskError> {
+        let job = Job {
+            model: model.to_string(),
+            h: w.h,
+            input_size: w.input_size,
+            max_steps: args.steps,
+            warmup_steps: WARMUP_STEPS,
+            seed: SEED,
+            threads: args.threads,
+            freq: w.freq.into(),
+            train_csv: w.train_csv.display().to_string(),
+            overrides: config.overrides(model),
+            predict_repeats: args.predict_repeats(),
+        };
+        let name = format!("{}-{}-{model}", w.name, config.name());
+        let job_path = self.dir.join("jobs").join(format!("{name}.json"));
+        write(
+            &job_path,
+            &serde_json::to_string_pretty(&job).expect("jobs serialise"),
+        )?;
+        let mut cell = Cell {
+            workload: w.name.into(),
+            config: config.name().into(),
+            model: model.to_string(),
+            ..Cell::default()
+        };
+        let mut runs: BTreeMap<&str, Vec<RunOutput>> = BTreeMap::new();
+        for repeat in 0..args.repeats {
+            let mut order = PROGRAMS;
+            if repeat % 2 == 1 {
+                order.reverse();
+            }
+            for program in order {
+                if cell.errors.contains_key(program) {
+                    continue;
+                }
+                let out_path = self
+                    .dir
+                    .join("runs")
+                    .join(format!("{name}-{program}-{repeat}.json"));
+                let command = self.command(program, NF_RUNNER);
+                match run_one::<RunOutput>(command, &job_path, &out_path, args.threads) {
+                    Ok(out) => {
+                        versions.insert(program, out.version.clone());
+                        raw_runs.push(raw_run(&cell, program, repeat, &out, w));
+                        runs.entry(program).or_default().push(out);
+                    }
+                    Err(e) => {
+                        eprintln!("compare:   {program} failed: {e}");
+                        cell.errors.insert(program.into(), e);
+                    }
+                }
+            }
+        }
+        for (program, outs) in &runs {
+            match report::figures(outs, w) {
+                Ok(f) => {
+                    cell.figures.insert(program.to_string(), f);
+                }
+                Err(e) => {
+                    cell.errors.insert(program.to_string(), e);
+                }
+            }
+        }
+        Ok(cell)
+    }
+}
+
+/// Runs one job file in a fresh process with the thread count pinned and reads the output file
+/// it writes; `Err` holds the reason.
+fn run_one<T: serde::de::DeserializeOwned>(
     mut command: Command,
     job: &Path,
     out: &Path,
     threads: usize,
-) -> Result<RunOutput, String> {
+) -> Result<T, String> {
     if let Some(d) = out.parent() {
         std::fs::create_dir_all(d).map_err(|e| e.to_string())?;
     }
