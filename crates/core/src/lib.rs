@@ -1,9 +1,14 @@
-//! The core of Neuro-Divergent: the [`NeuralModel`] trait, [`BaseConfig`], the trainer,
-//! prediction with inverse scaling, and the versioned checkpoint format.
+//! The core of Neuro-Divergent: the [`NeuralModel`] contract (spec, forward output, recursive
+//! steps), [`BaseConfig`], the output heads ([`head`]), the [`Trainer`](train::Trainer), the
+//! predictors ([`predict`]: direct, recursive, sampled), and the versioned checkpoint format.
+//!
+//! Modules depend on each other in one direction: `config` and `head` <- `model` <- `series` <-
+//! `predict` <- `train`.
 
 pub mod checkpoint;
 mod config;
 mod error;
+pub mod head;
 mod model;
 pub mod predict;
 pub mod series;
@@ -11,7 +16,11 @@ pub mod train;
 
 pub use config::BaseConfig;
 pub use error::CoreError;
-pub use model::{Capabilities, NeuralModel, WindowBatch};
+pub use head::{OutputHead, head_for};
+pub use model::{
+    Capabilities, InputWindow, ModelOutput, ModelSpec, NeuralModel, OutputSteps, PredictKind,
+    RecurrentState, RecursiveModel, WindowBatch,
+};
 
 /// Types the config macros name, re-exported so that model crates need no extra dependencies.
 pub mod reexports {

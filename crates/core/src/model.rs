@@ -1,8 +1,11 @@
-//! The `NeuralModel` trait: what every forecasting model implements. Models hold their config and
-//! parameters and define the forward pass on a windows batch; the trainer does everything else.
+//! The `NeuralModel` trait: what every forecasting model implements. A model holds its config and
+//! parameters, describes itself ([`ModelSpec`]: what it consumes, which windows it reads, what it
+//! outputs and how it predicts) and defines its forward pass on a windows batch; the trainer, the
+//! output head and the predictors do everything else.
 
 use crate::BaseConfig;
-use neurodiv_autodiff::Var;
+use crate::head::{OutputHead, head_for};
+use neurodiv_autodiff::{Tensor, Var};
 use neurodiv_nn::{Ctx, ParamStore};
 
 /// What a model can consume.
@@ -18,6 +21,124 @@ pub struct Capabilities {
     pub multivariate: bool,
     /// Recurrent model.
     pub recurrent: bool,
+}
+
+/// Which part of a series a model reads before each forecast origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputWindow {
+    /// The last `input_size` points (left-padded and masked where the series is shorter).
+    Fixed,
+    /// The whole history up to the origin, at most `max` points (all of the longest series when
+    /// `None`): windows of one batch are left-padded and masked to the longest of them.
+    History {
+        /// Upper bound on the points read.
+        max: Option<usize>,
+    },
+}
+
+/// What the forward pass returns along its time axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputSteps {
+    /// The `h` steps after the input window: `[B, h, m]` (`[B, h, N, m]` multivariate).
+    Horizon,
+    /// A one-step-ahead output after every input point (teacher forcing): `[B, L, m]`, where
+    /// output `t` forecasts point `t + 1` and the last one the first point after the window.
+    /// Training scores the last `h_train` of them.
+    EveryStep {
+        /// Outputs scored by the training loss, counted back from the last one.
+        h_train: usize,
+    },
+}
+
+/// How forecasts are produced from the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PredictKind {
+    /// One forward pass per window gives all `h` steps.
+    Direct,
+    /// One step at a time through [`RecursiveModel`]: the state is carried and each point
+    /// forecast is fed back as the next input.
+    Recursive,
+    /// Monte Carlo through [`RecursiveModel`]: `paths` trajectories per window, each step a draw
+    /// of the output head's distribution fed back; the columns are the paths' mean and quantiles.
+    Sampled {
+        /// Trajectories per window.
+        paths: usize,
+    },
+}
+
+/// A model's description of itself: what it consumes, reads, outputs and how it predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ModelSpec {
+    /// What the model consumes.
+    pub capabilities: Capabilities,
+    /// The windows it reads.
+    pub input: InputWindow,
+    /// What the forward pass returns.
+    pub output: OutputSteps,
+    /// How it predicts.
+    pub predict: PredictKind,
+    /// Input points read at prediction time with fixed windows (NeuralForecast's
+    /// `inference_input_size`); `None` reads `input_size`, as in training.
+    pub inference_input_size: Option<usize>,
+}
+
+impl ModelSpec {
+    /// A direct model reading fixed windows and returning the horizon: the eleven models of the
+    /// MLP and linear families.
+    pub fn direct(capabilities: Capabilities) -> Self {
+        ModelSpec {
+            capabilities,
+            input: InputWindow::Fixed,
+            output: OutputSteps::Horizon,
+            predict: PredictKind::Direct,
+            inference_input_size: None,
+        }
+    }
+}
+
+/// What a forward pass returns.
+#[derive(Debug, Clone)]
+pub struct ModelOutput<'t> {
+    /// The raw outputs the head reads, in the scaled space: `[B, h, m]` (`[B, h, N, m]` for
+    /// multivariate models, `[B, L, m]` for [`OutputSteps::EveryStep`]).
+    pub y: Var<'t>,
+    /// A term added to the training loss (regularisers, auxiliary objectives).
+    pub aux_loss: Option<Var<'t>>,
+    /// Named by-products users may ask for at predict time (attention weights, variable
+    /// importances), each with the batch on its first axis.
+    pub extras: Vec<(String, Var<'t>)>,
+}
+
+impl<'t> From<Var<'t>> for ModelOutput<'t> {
+    fn from(y: Var<'t>) -> Self {
+        ModelOutput {
+            y,
+            aux_loss: None,
+            extras: Vec::new(),
+        }
+    }
+}
+
+/// The state a recursive model carries between steps: plain tensors, so that every step can run
+/// on a fresh no-grad tape and inference memory is the peak, not the sum, of the steps.
+pub type RecurrentState = Vec<Tensor>;
+
+/// The step interface of models that predict recursively ([`PredictKind::Recursive`] and
+/// [`PredictKind::Sampled`]). Values are in the scaled space.
+pub trait RecursiveModel {
+    /// Reads the input window and returns the output for the first point after it (`[B, 1, m]`)
+    /// and the state after the window.
+    fn start<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> (Var<'t>, RecurrentState);
+    /// Feeds the value `y` (`[B]`, the previous step's forecast or draw) with the state, and
+    /// returns the output for the next point (`[B, 1, m]`) and the new state. `futr` holds the
+    /// future exogenous values at that next point (`[B, F]`), when the model takes them.
+    fn step<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        state: &RecurrentState,
+        y: Var<'t>,
+        futr: Option<Var<'t>>,
+    ) -> (Var<'t>, RecurrentState);
 }
 
 /// The inputs of one forward pass, already scaled.
@@ -46,13 +167,26 @@ pub trait NeuralModel: Send + Sync + std::fmt::Debug {
     fn base(&self) -> &BaseConfig;
     /// What the model accepts.
     fn capabilities(&self) -> Capabilities;
+    /// How the model reads, outputs and predicts (default: a direct model on fixed windows).
+    fn spec(&self) -> ModelSpec {
+        ModelSpec::direct(self.capabilities())
+    }
+    /// The output head: turns raw outputs into the training loss and forecast columns (default:
+    /// the one of the configured loss).
+    fn head(&self) -> Box<dyn OutputHead> {
+        head_for(&self.base().loss)
+    }
+    /// The step interface, for models that predict recursively or by sampling paths.
+    fn recursive(&self) -> Option<&dyn RecursiveModel> {
+        None
+    }
     /// The parameters.
     fn params(&self) -> &ParamStore;
     /// The parameters, mutable (for the optimizer and for loading checkpoints).
     fn params_mut(&mut self) -> &mut ParamStore;
-    /// Forward pass: returns `[B, h, m]` (univariate) or `[B, h, N, m]` (multivariate), where
-    /// `m` is the loss's output size multiplier, in the scaled space.
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t>;
+    /// Forward pass: the raw outputs (see [`ModelOutput::y`] for their shape; `m` is the loss's
+    /// output size multiplier), in the scaled space, with optional auxiliary loss and extras.
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t>;
     /// The full model config as JSON (model-specific fields and the base config), used by
     /// checkpoints to rebuild the model.
     fn config_json(&self) -> String;

@@ -1,188 +1,549 @@
-//! Prediction: forecasts for given windows in the original scale, and the validation loss.
+//! Predictors: forecasts at given origins in the original scale. The caller says where to
+//! forecast ([`Origin`]s); the predictor the model's [`ModelSpec`](crate::ModelSpec) names chooses
+//! the windows it reads and runs the model without a tape:
+//!
+//! - **direct**: one forward pass per batch of windows gives all `h` steps;
+//! - **recursive**: [`RecursiveModel::start`] on the window, then `h - 1` calls of
+//!   [`RecursiveModel::step`], each on a fresh no-grad tape, carrying the state as plain tensors
+//!   and feeding each point forecast back;
+//! - **sampled**: the recursive loop run on `paths` copies of each window, each step feeding back
+//!   a draw of the output head's distribution; the columns are the paths' mean and quantiles.
+//!
+//! It also holds the validation loss, which the trainer calls every `val_check_steps` steps.
 
-use crate::series::{SeriesSet, WindowBatchTensors, WindowSpec, assemble, assemble_multivariate};
+use crate::head::{OutputHead, RowScaling, row_rng};
+use crate::model::{InputWindow, PredictKind, RecurrentState, RecursiveModel};
+use crate::series::{
+    SeriesSet, WindowBatchTensors, WindowSpec, assemble, assemble_multivariate, check_multivariate,
+};
 use crate::{CoreError, NeuralModel};
 use neurodiv_autodiff::{Tape, Tensor};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::Ctx;
 
-/// The window whose output starts at point `cutoff` of series `series`, seeing `avail` points.
-pub fn window_at(series: usize, cutoff: usize, input_size: usize, avail: usize) -> WindowSpec {
-    WindowSpec {
-        series,
-        start: cutoff as isize - input_size as isize,
-        avail,
+/// Where to forecast: series `series`, from its point `cutoff` on (`cutoff` = the series length
+/// forecasts the future; smaller values forecast points the model may compare with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    /// Series index in the [`SeriesSet`].
+    pub series: usize,
+    /// Index of the first forecast point.
+    pub cutoff: usize,
+}
+
+/// Forecasts of `R` origins: `values` is `[R, h, k]` in row-major order, one column per suffix.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    /// Horizon.
+    pub h: usize,
+    /// Column suffixes (`""`, `"-median"`, `"-lo-80"`, ...), `k` of them.
+    pub columns: Vec<String>,
+    /// `[R, h, k]` values in the original scale.
+    pub values: Vec<f32>,
+    /// Named extras of the forward passes, each with the origins on its first axis (direct
+    /// univariate models; empty unless asked for).
+    pub extras: Vec<(String, Tensor)>,
+}
+
+impl Forecast {
+    /// The values of column `j`, `[R, h]` in row-major order.
+    pub fn column(&self, j: usize) -> Vec<f32> {
+        let k = self.columns.len();
+        self.values.iter().skip(j).step_by(k).copied().collect()
     }
 }
 
-/// Forecasts of the windows `specs` in the original scale: `[B, h, m]` values in row-major
-/// order, `m` the loss's output size multiplier. Runs without a tape, in batches of
-/// `inference_windows_batch_size` windows. Inputs shorter than `input_size` are left-padded
-/// (masked), as NeuralForecast does.
-pub fn forecast_windows(
+/// The input length a model reads before forecast origins with the given cutoffs: its
+/// inference window for fixed windows; for whole histories the longest history before a cutoff,
+/// capped at the model's maximum.
+pub(crate) fn input_len(model: &dyn NeuralModel, cutoffs: impl Iterator<Item = usize>) -> usize {
+    let spec = model.spec();
+    match spec.input {
+        InputWindow::Fixed => spec.inference_input_size.unwrap_or(model.base().input_size),
+        InputWindow::History { max } => {
+            let longest = cutoffs.max().unwrap_or(1).max(1);
+            max.map_or(longest, |m| m.clamp(1, longest))
+        }
+    }
+}
+
+/// Forecasts `model` at `origins` with the predictor its spec names; `extras` keeps the named
+/// extras of the forward passes (direct univariate models).
+pub fn forecast(
     model: &dyn NeuralModel,
     set: &SeriesSet,
-    specs: &[WindowSpec],
-) -> Result<Vec<f32>, CoreError> {
-    if model.capabilities().multivariate {
-        return forecast_multivariate(model, set, specs);
+    origins: &[Origin],
+    extras: bool,
+) -> Result<Forecast, CoreError> {
+    let head = model.head();
+    let columns = head.column_suffixes();
+    let spec = model.spec();
+    let values = match spec.predict {
+        PredictKind::Direct => {
+            let (raw, stats, ex) = direct_raw(model, set, origins, extras)?;
+            let mut f = finish(model, set, origins, head.as_ref(), &raw, &stats)?;
+            f.extras = ex;
+            return Ok(f);
+        }
+        PredictKind::Recursive | PredictKind::Sampled { .. } => {
+            let rec = model.recursive().ok_or_else(|| {
+                CoreError::Incompatible(format!(
+                    "{} predicts step by step but has no step interface",
+                    model.alias()
+                ))
+            })?;
+            if spec.capabilities.multivariate {
+                return Err(CoreError::Incompatible(format!(
+                    "{}: recursive prediction of multivariate models is not supported",
+                    model.alias()
+                )));
+            }
+            recursive(model, rec, set, origins, head.as_ref())?
+        }
+    };
+    check_finite(model, set, origins, &values, model.base().h * columns.len())?;
+    Ok(Forecast {
+        h: model.base().h,
+        columns,
+        values,
+        extras: Vec::new(),
+    })
+}
+
+fn check_finite(
+    model: &dyn NeuralModel,
+    set: &SeriesSet,
+    origins: &[Origin],
+    values: &[f32],
+    per_origin: usize,
+) -> Result<(), CoreError> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(k) => Err(CoreError::Incompatible(format!(
+            "{} produced a non-finite forecast for series {:?}",
+            model.alias(),
+            set.ids[origins[k / per_origin.max(1)].series]
+        ))),
     }
+}
+
+/// Direct raw outputs at `origins`: `[R, h, m]` in the scaled space, each row's scaling, and
+/// (when asked, univariate only) the extras of the passes concatenated along the batch.
+pub(crate) fn direct_raw(
+    model: &dyn NeuralModel,
+    set: &SeriesSet,
+    origins: &[Origin],
+    want_extras: bool,
+) -> Result<(Tensor, Vec<(f32, f32)>, Vec<(String, Tensor)>), CoreError> {
     let base = model.base();
+    let (h, m) = (base.h, model.head().outputs_per_step());
+    let l = input_len(model, origins.iter().map(|o| o.cutoff));
+    let chunk_of = |n: usize| base.inference_windows_batch_size.unwrap_or(n).max(1);
+    let mut raw = Vec::with_capacity(origins.len() * h * m);
+    let mut stats = Vec::with_capacity(origins.len());
+    let mut extras: Vec<(String, Vec<Tensor>)> = Vec::new();
+    if model.spec().capabilities.multivariate {
+        check_multivariate(model, set)?;
+        let n = set.len();
+        // Origins sharing a cutoff share one joint window over all series.
+        let mut starts: Vec<(isize, usize)> = Vec::new();
+        for o in origins {
+            let key = (o.cutoff as isize - l as isize, set.y[0].len());
+            if !starts.contains(&key) {
+                starts.push(key);
+            }
+        }
+        let mut joint = Vec::with_capacity(starts.len() * n * h * m); // [W, N, h, m]
+        let mut joint_stats = Vec::with_capacity(starts.len() * n);
+        for part in starts.chunks(chunk_of(starts.len())) {
+            let t = assemble_multivariate(set, part, base, l);
+            let out = run(model, &t)?.0; // [B, h, N, m]
+            let b = part.len();
+            // [B, h, N, m] -> [B, N, h, m]
+            let out = out.reshape(&[b, h, n, m]);
+            let permuted = out.view().permuted_axes(vec![0, 2, 1, 3]);
+            joint.extend(Tensor::from_ndarray(permuted).to_vec());
+            joint_stats.extend_from_slice(&t.y_stats);
+        }
+        for o in origins {
+            let key = (o.cutoff as isize - l as isize, set.y[0].len());
+            let w = starts
+                .iter()
+                .position(|&x| x == key)
+                .expect("grouped above");
+            let row = w * n + o.series;
+            raw.extend_from_slice(&joint[row * h * m..(row + 1) * h * m]);
+            stats.push(joint_stats[row]);
+        }
+    } else {
+        let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
+        for part in specs.chunks(chunk_of(specs.len())) {
+            let t = assemble(set, part, base, l);
+            let (out, ex) = run(model, &t)?;
+            raw.extend(out.to_vec());
+            stats.extend_from_slice(&t.y_stats);
+            if want_extras {
+                for (i, (name, v)) in ex.into_iter().enumerate() {
+                    match extras.get_mut(i) {
+                        Some(e) => e.1.push(v),
+                        None => extras.push((name, vec![v])),
+                    }
+                }
+            }
+        }
+    }
+    let extras = extras
+        .into_iter()
+        .map(|(name, parts)| (name, concat_rows(&parts)))
+        .collect();
+    Ok((Tensor::from_vec(&[origins.len(), h, m], raw), stats, extras))
+}
+
+/// Stacks tensors along their first axis.
+fn concat_rows(parts: &[Tensor]) -> Tensor {
+    let mut shape = parts[0].shape().to_vec();
+    shape[0] = parts.iter().map(|p| p.shape()[0]).sum();
+    Tensor::from_vec(
+        &shape,
+        parts.iter().flat_map(|p| p.data().to_vec()).collect(),
+    )
+}
+
+/// The window of `l` input points before `o.cutoff`, seeing the whole series.
+fn window(set: &SeriesSet, o: Origin, l: usize) -> WindowSpec {
+    WindowSpec {
+        series: o.series,
+        start: o.cutoff as isize - l as isize,
+        avail: set.y[o.series].len(),
+    }
+}
+
+/// One no-grad forward pass: the raw outputs and the extras.
+fn run(
+    model: &dyn NeuralModel,
+    t: &WindowBatchTensors,
+) -> Result<(Tensor, Vec<(String, Tensor)>), CoreError> {
+    let base = model.base();
+    let tape = Tape::no_grad();
+    let mut ctx = Ctx::new(&tape, model.params(), Rng::new(base.random_seed));
+    let batch = t.bind(&tape);
+    let out = model.forward(&mut ctx, &batch);
+    let m = model.head().outputs_per_step();
+    let y = out.y.value();
+    let rows = t.y_stats.len();
+    if y.numel() != rows * base.h * m {
+        return Err(CoreError::Incompatible(format!(
+            "{} returned outputs of shape {:?}, expected {} rows of h = {} x m = {m}",
+            model.alias(),
+            y.shape(),
+            rows,
+            base.h
+        )));
+    }
+    let extras = out
+        .extras
+        .into_iter()
+        .map(|(n, v)| (n, v.value()))
+        .collect();
+    Ok((y, extras))
+}
+
+/// Columns from direct raw outputs.
+fn finish(
+    model: &dyn NeuralModel,
+    set: &SeriesSet,
+    origins: &[Origin],
+    head: &dyn OutputHead,
+    raw: &Tensor,
+    stats: &[(f32, f32)],
+) -> Result<Forecast, CoreError> {
+    let base = model.base();
+    let rows = RowScaling {
+        stats,
+        scaler: base.scaler_type,
+    };
+    let values = head.forecast(raw, rows, base.random_seed, 0).to_vec();
+    let columns = head.column_suffixes();
+    check_finite(model, set, origins, &values, base.h * columns.len())?;
+    Ok(Forecast {
+        h: base.h,
+        columns,
+        values,
+        extras: Vec::new(),
+    })
+}
+
+/// The recursive and sampled predictors.
+fn recursive(
+    model: &dyn NeuralModel,
+    rec: &dyn RecursiveModel,
+    set: &SeriesSet,
+    origins: &[Origin],
+    head: &dyn OutputHead,
+) -> Result<Vec<f32>, CoreError> {
+    let base = model.base();
+    let (h, m) = (base.h, head.outputs_per_step());
+    let paths = match model.spec().predict {
+        PredictKind::Sampled { paths } => {
+            if !head.samples() {
+                return Err(CoreError::Incompatible(format!(
+                    "{} samples paths and needs a DistributionLoss, not {}",
+                    model.alias(),
+                    base.loss
+                )));
+            }
+            if matches!(
+                &base.loss,
+                neurodiv_optim::Loss::DistributionLoss {
+                    return_params: true,
+                    ..
+                }
+            ) {
+                return Err(CoreError::Incompatible(format!(
+                    "{}: return_params is not available for sampled paths (each path has its own parameters)",
+                    model.alias()
+                )));
+            }
+            Some(paths.max(2))
+        }
+        _ => None,
+    };
+    let l = input_len(model, origins.iter().map(|o| o.cutoff));
+    let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
+    let k = head.column_suffixes().len();
     let chunk = base
         .inference_windows_batch_size
         .unwrap_or(specs.len())
         .max(1);
-    let mut out = Vec::with_capacity(specs.len() * base.h * base.output_multiplier());
-    for part in specs.chunks(chunk) {
-        let t = assemble(set, part, base);
-        out.extend(run_inverted(model, &t, |k| &set.ids[part[k].series])?);
-    }
-    Ok(out)
-}
-
-/// Multivariate: the specs are grouped into joint windows by their `(start, avail)`; each spec
-/// gets the rows of its series from its group's window.
-fn forecast_multivariate(
-    model: &dyn NeuralModel,
-    set: &SeriesSet,
-    specs: &[WindowSpec],
-) -> Result<Vec<f32>, CoreError> {
-    crate::train::check_multivariate(model, set)?;
-    let base = model.base();
-    let (h, m, n) = (base.h, base.output_multiplier(), set.len());
-    let mut starts: Vec<(isize, usize)> = Vec::new();
-    for s in specs {
-        if !starts.contains(&(s.start, s.avail)) {
-            starts.push((s.start, s.avail));
+    let mut values = Vec::with_capacity(origins.len() * h * k);
+    for (c, part) in specs.chunks(chunk).enumerate() {
+        let first_row = c * chunk;
+        let t = assemble(set, part, base, l);
+        let b = part.len();
+        match paths {
+            None => {
+                let raw = roll(model, rec, &t, 1, h, m, |_, _, out| head.point_scaled(out))?;
+                let rows = RowScaling {
+                    stats: &t.y_stats,
+                    scaler: base.scaler_type,
+                };
+                let raw = Tensor::from_vec(&[b, h, m], raw);
+                values.extend(
+                    head.forecast(&raw, rows, base.random_seed, first_row)
+                        .to_vec(),
+                );
+            }
+            Some(p) => {
+                let mut rngs: Vec<Rng> = (0..b)
+                    .map(|r| row_rng(base.random_seed, first_row + r))
+                    .collect();
+                let mut draws = vec![0.0f32; b * p * h]; // [B, P, h], original scale
+                roll(model, rec, &t, p, h, m, |row, step, out| {
+                    let (window, path) = (row / p, row % p);
+                    let stat = t.y_stats[window];
+                    let d = head
+                        .sample(out, stat, &mut rngs[window])
+                        .expect("checked above");
+                    draws[(window * p + path) * h + step] = d;
+                    let mut z = [d];
+                    neurodiv_data::apply(base.scaler_type, &mut z, stat.0, stat.1);
+                    z[0]
+                })?;
+                let mut step_draws = vec![0.0f32; p];
+                for w in 0..b {
+                    for step in 0..h {
+                        for (path, d) in step_draws.iter_mut().enumerate() {
+                            *d = draws[(w * p + path) * h + step];
+                        }
+                        values.extend(head.columns_from_draws(&mut step_draws).expect("samples"));
+                    }
+                }
+            }
         }
     }
-    let chunk = base
-        .inference_windows_batch_size
-        .unwrap_or(starts.len())
-        .max(1);
-    let mut joint = Vec::with_capacity(starts.len() * n * h * m); // [W, N, h, m]
-    for part in starts.chunks(chunk) {
-        let t = assemble_multivariate(set, part, base);
-        joint.extend(run_inverted(model, &t, |k| &set.ids[k % n])?);
-    }
-    let mut out = Vec::with_capacity(specs.len() * h * m);
-    for s in specs {
-        let w = starts
-            .iter()
-            .position(|&x| x == (s.start, s.avail))
-            .expect("grouped above");
-        let at = (w * n + s.series) * h * m;
-        out.extend_from_slice(&joint[at..at + h * m]);
-    }
-    Ok(out)
+    Ok(values)
 }
 
-/// Runs the model without a tape on a batch and inverts the scaling. Returns `[rows, h, m]` in
-/// row-major order, where a row is a window (univariate) or a (window, series) pair, window-major
-/// (multivariate). `series_of(row)` names the series of a row for errors.
-fn run_inverted<'a>(
+/// Runs the recursive loop on every window of `t` repeated `copies` times (rows
+/// `window * copies + copy`): `h` outputs per row, each step on a fresh no-grad tape.
+/// `feed(row, step, out)` gives the scaled value fed back after output `out` (`m` values).
+/// Returns the raw outputs `[rows, h, m]`.
+#[allow(clippy::too_many_arguments)]
+fn roll(
     model: &dyn NeuralModel,
+    rec: &dyn RecursiveModel,
     t: &WindowBatchTensors,
-    series_of: impl Fn(usize) -> &'a String,
+    copies: usize,
+    h: usize,
+    m: usize,
+    mut feed: impl FnMut(usize, usize, &[f32]) -> f32,
 ) -> Result<Vec<f32>, CoreError> {
     let base = model.base();
-    let (h, m) = (base.h, base.output_multiplier());
-    let tape = Tape::no_grad();
-    let mut ctx = Ctx::new(&tape, model.params(), Rng::new(base.random_seed));
-    let batch = t.bind(&tape);
-    let out = model.forward(&mut ctx, &batch).value();
-    let rows = t.y_stats.len();
-    assert_eq!(
-        out.numel(),
-        rows * h * m,
-        "{} forward returned the wrong shape {:?}",
-        model.name(),
-        out.shape()
-    );
-    let mut vals = if model.capabilities().multivariate {
-        // [B, h, N, m] -> [B, N, h, m]
-        let n = out.shape()[2];
-        Tensor::from_ndarray(
-            out.reshape(&[rows / n, h, n, m])
-                .view()
-                .permuted_axes(vec![0, 2, 1, 3]),
-        )
-        .to_vec()
+    let t = if copies > 1 {
+        repeat_rows(t, copies)
     } else {
-        out.to_vec()
+        t.clone()
     };
-    for (k, w) in vals.chunks_mut(h * m).enumerate() {
-        let (shift, scale) = t.y_stats[k];
-        neurodiv_data::invert(base.scaler_type, w, shift, scale);
+    let rows = t.insample_y.shape()[0];
+    let l = t.insample_y.shape()[1];
+    let mut raw = vec![0.0f32; rows * h * m];
+    let (mut out, mut state): (Tensor, RecurrentState) = {
+        let tape = Tape::no_grad();
+        let mut ctx = Ctx::new(&tape, model.params(), Rng::new(base.random_seed));
+        let (o, s) = rec.start(&mut ctx, &t.bind(&tape));
+        (o.value(), s)
+    };
+    for step in 0..h {
+        if out.numel() != rows * m {
+            return Err(CoreError::Incompatible(format!(
+                "{} returned a step output of shape {:?}, expected [{rows}, 1, {m}]",
+                model.alias(),
+                out.shape()
+            )));
+        }
+        let mut fed = Vec::with_capacity(rows);
+        for (row, o) in out.data().chunks(m).enumerate() {
+            raw[(row * h + step) * m..(row * h + step + 1) * m].copy_from_slice(o);
+            fed.push(feed(row, step, o));
+        }
+        if step + 1 == h {
+            break;
+        }
+        let tape = Tape::no_grad();
+        let mut ctx = Ctx::new(&tape, model.params(), Rng::new(base.random_seed));
+        // Future exogenous values at the next point: futr [B, L + h, F] at L + step + 1.
+        let futr = t.futr.as_ref().map(|f| {
+            let nf = f.shape()[2];
+            let at = l + step + 1;
+            let v: Vec<f32> = f
+                .data()
+                .chunks(f.shape()[1] * nf)
+                .flat_map(|r| r[at * nf..(at + 1) * nf].to_vec())
+                .collect();
+            tape.constant(Tensor::from_vec(&[rows, nf], v))
+        });
+        let y = tape.constant(Tensor::from_vec(&[rows], fed));
+        let (o, s) = rec.step(&mut ctx, &state, y, futr);
+        out = o.value();
+        state = s;
     }
-    if let Some(k) = vals.iter().position(|v| !v.is_finite()) {
-        return Err(CoreError::Incompatible(format!(
-            "{} produced a non-finite forecast for series {:?}",
-            model.alias(),
-            series_of(k / (h * m))
-        )));
-    }
-    Ok(vals)
+    Ok(raw)
 }
 
-/// The validation windows: outputs inside the last `val_size` points of each series, cutoffs
-/// `step_size` apart, as NeuralForecast validates.
-pub fn validation_specs(
+/// Each window of `t` repeated `copies` times in a row.
+fn repeat_rows(t: &WindowBatchTensors, copies: usize) -> WindowBatchTensors {
+    let rep = |x: &Tensor| {
+        let rows = x.shape()[0];
+        let per = x.numel() / rows.max(1);
+        let mut shape = x.shape().to_vec();
+        shape[0] = rows * copies;
+        Tensor::from_vec(
+            &shape,
+            x.data()
+                .chunks(per.max(1))
+                .flat_map(|r| std::iter::repeat_n(r, copies).flatten().copied())
+                .collect(),
+        )
+    };
+    WindowBatchTensors {
+        window_y: rep(&t.window_y),
+        window_y_original: rep(&t.window_y_original),
+        window_mask: rep(&t.window_mask),
+        insample_y: rep(&t.insample_y),
+        insample_mask: rep(&t.insample_mask),
+        outsample_y: rep(&t.outsample_y),
+        outsample_mask: rep(&t.outsample_mask),
+        futr: t.futr.as_ref().map(rep),
+        hist: t.hist.as_ref().map(rep),
+        stat: t.stat.as_ref().map(rep),
+        y_stats: t
+            .y_stats
+            .iter()
+            .flat_map(|&s| std::iter::repeat_n(s, copies))
+            .collect(),
+    }
+}
+
+/// The validation origins: cutoffs inside the last `val_size` points of each series, `step_size`
+/// apart, each followed by `h` points, as NeuralForecast validates.
+pub fn validation_origins(
     set: &SeriesSet,
     val_size: usize,
     h: usize,
-    input_size: usize,
     step_size: usize,
-) -> Vec<WindowSpec> {
-    let mut specs = Vec::new();
-    for (i, y) in set.y.iter().enumerate() {
+) -> Vec<Origin> {
+    let mut origins = Vec::new();
+    for (series, y) in set.y.iter().enumerate() {
         let t = y.len();
         let mut cutoff = t - val_size;
         while cutoff + h <= t {
-            specs.push(window_at(i, cutoff, input_size, t));
+            origins.push(Origin { series, cutoff });
             cutoff += step_size;
         }
     }
-    specs
+    origins
 }
 
-/// The validation loss (`valid_loss`, default the training loss) on the last `val_size` points
-/// of each series, in the original scale.
+/// The validation loss on the last `val_size` points of each series, in the original scale:
+/// `valid_loss` (default: the training loss through the model's head) of the forecasts.
 pub fn validation_loss(
     model: &dyn NeuralModel,
     set: &SeriesSet,
     val_size: usize,
 ) -> Result<f32, CoreError> {
     let base = model.base();
-    let (h, m) = (base.h, base.output_multiplier());
-    let specs = validation_specs(set, val_size, h, base.input_size, base.step_size);
-    let preds = forecast_windows(model, set, &specs)?;
+    let (h, l) = (base.h, base.input_size);
+    let origins = validation_origins(set, val_size, h, base.step_size);
     // Targets and (for MASE) the input windows, in the original scale.
-    let l = base.input_size;
-    let mut y = Vec::with_capacity(specs.len() * h);
-    let mut insample = Vec::with_capacity(specs.len() * l);
-    for s in &specs {
-        let series = &set.y[s.series];
-        let c = (s.start + l as isize) as usize;
-        y.extend_from_slice(&series[c..c + h]);
+    let r = origins.len();
+    let mut y = Vec::with_capacity(r * h);
+    let mut insample = Vec::with_capacity(r * l);
+    for o in &origins {
+        let series = &set.y[o.series];
+        y.extend_from_slice(&series[o.cutoff..o.cutoff + h]);
         insample.extend(
-            (s.start..s.start + l as isize).map(|p| if p >= 0 { series[p as usize] } else { 0.0 }),
+            (o.cutoff as isize - l as isize..o.cutoff as isize)
+                .map(|p| if p >= 0 { series[p as usize] } else { 0.0 }),
         );
     }
-    let b = specs.len();
-    let tape = Tape::no_grad();
+    let y = Tensor::from_vec(&[r, h], y);
+    let insample = Tensor::from_vec(&[r, l], insample);
+    let head = model.head();
+    if base.valid_loss.is_none() && model.spec().predict == PredictKind::Direct {
+        let (raw, stats, _) = direct_raw(model, set, &origins, false)?;
+        let rows = RowScaling {
+            stats: &stats,
+            scaler: base.scaler_type,
+        };
+        return Ok(head.validation_loss(&raw, rows, &y, &insample));
+    }
     let loss = base.valid_loss.as_ref().unwrap_or(&base.loss);
-    let y_hat = if loss.outputsize_multiplier() == m {
-        Tensor::from_vec(&[b, h, m], preds)
+    if loss.is_distribution() {
+        return Err(CoreError::Config {
+            field: "valid_loss",
+            reason: format!(
+                "{loss} scores a distribution's parameters; {} predicts columns, so validate it with a point or quantile loss",
+                model.alias()
+            ),
+        });
+    }
+    let f = forecast(model, set, &origins, false)?;
+    let k = f.columns.len();
+    let y_hat = if loss.outputsize_multiplier() == k && !base.loss.is_distribution() {
+        Tensor::from_vec(&[r, h, k], f.values)
     } else {
-        // A point validation loss on a multi-output model scores the point forecast.
-        let p = base.loss.point_index();
-        Tensor::from_vec(&[b, h, 1], preds.chunks(m).map(|c| c[p]).collect())
+        // A point validation loss scores the point forecast.
+        Tensor::from_vec(&[r, h, 1], f.column(head.point_column()))
     };
-    let y = tape.constant(Tensor::from_vec(&[b, h], y));
-    let ones = tape.constant(Tensor::ones(&[b, h]));
+    let tape = Tape::no_grad();
     Ok(loss
-        .compute(y, tape.constant(y_hat), ones, None, None)
+        .compute(
+            tape.constant(y),
+            tape.constant(y_hat),
+            tape.constant(Tensor::ones(&[r, h])),
+            None,
+            Some(tape.constant(insample)),
+        )
         .value()
         .item())
 }

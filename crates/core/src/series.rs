@@ -1,7 +1,7 @@
 //! The training view of a panel: the columns a model reads, per series, and the assembly of
 //! scaled window batches from them.
 
-use crate::{BaseConfig, CoreError, WindowBatch};
+use crate::{BaseConfig, CoreError, NeuralModel, WindowBatch};
 use neurodiv_autodiff::{Tape, Tensor};
 use neurodiv_data::{PanelFrame, fill_window};
 
@@ -132,6 +132,12 @@ pub struct WindowSpec {
 /// A batch of windows as tensors, scaled, with each window's target statistics for inversion.
 #[derive(Debug, Clone)]
 pub struct WindowBatchTensors {
+    /// `[B, L + h]` the whole target window, scaled, before `exclude_insample_y`.
+    pub window_y: Tensor,
+    /// `[B, L + h]` the whole target window in the original scale.
+    pub window_y_original: Tensor,
+    /// `[B, L + h]` 1 where the window's target is observed.
+    pub window_mask: Tensor,
     /// `[B, L]`
     pub insample_y: Tensor,
     /// `[B, L]`
@@ -150,14 +156,20 @@ pub struct WindowBatchTensors {
     pub y_stats: Vec<(f32, f32)>,
 }
 
-/// Fills and scales the windows `specs` as NeuralForecast does: each channel of each window is
-/// scaled with statistics of the observed points of its input part, and the whole window
-/// (padding included) is transformed. Static features are not scaled.
-pub fn assemble(set: &SeriesSet, specs: &[WindowSpec], base: &BaseConfig) -> WindowBatchTensors {
-    let (l, h, kind) = (base.input_size, base.h, base.scaler_type);
+/// Fills and scales the windows `specs` with inputs of `l` points as NeuralForecast does: each
+/// channel of each window is scaled with statistics of the observed points of its input part,
+/// and the whole window (padding included) is transformed. Static features are not scaled.
+pub fn assemble(
+    set: &SeriesSet,
+    specs: &[WindowSpec],
+    base: &BaseConfig,
+    l: usize,
+) -> WindowBatchTensors {
+    let (h, kind) = (base.h, base.scaler_type);
     let w = l + h;
     let (nf, nx, ns, b) = (set.n_futr(), set.n_hist(), set.n_stat(), specs.len());
     let mut y = vec![0.0; b * w];
+    let mut y_original = vec![0.0; b * w];
     let mut mask = vec![0.0; b * w];
     let mut futr = vec![0.0; b * w * nf];
     let mut hist = vec![0.0; b * w * nx];
@@ -190,6 +202,7 @@ pub fn assemble(set: &SeriesSet, specs: &[WindowSpec], base: &BaseConfig) -> Win
             &mut unused.1,
             &mut futr[k * w * nf..(k + 1) * w * nf],
         );
+        y_original[k * w..(k + 1) * w].copy_from_slice(yw);
         // Statistics from the observed input points; the whole window is transformed.
         let (shift, scale) = neurodiv_data::scaler_stats(kind, &yw[..l], &mw[..l]);
         neurodiv_data::apply(kind, yw, shift, scale);
@@ -235,6 +248,9 @@ pub fn assemble(set: &SeriesSet, specs: &[WindowSpec], base: &BaseConfig) -> Win
             .collect()
     };
     WindowBatchTensors {
+        window_y: Tensor::from_vec(&[b, w], y),
+        window_y_original: Tensor::from_vec(&[b, w], y_original),
+        window_mask: Tensor::from_vec(&[b, w], mask),
         insample_y: Tensor::from_vec(&[b, l], iy),
         insample_mask: Tensor::from_vec(&[b, l], im),
         outsample_y: Tensor::from_vec(&[b, h], oy),
@@ -261,13 +277,15 @@ impl WindowBatchTensors {
 
 /// Multivariate windows: window `k` starts at `starts[k].0` in every series and sees
 /// `starts[k].1` points of each. Built from the per-series windows of [`assemble`] (series-major
-/// within a window) and permuted to the multivariate layout: `insample_y` `[B, L, N]`,
+/// within a window) and permuted to the multivariate layout: `window_y` `[B, L + h, N]`,
+/// `insample_y` `[B, L, N]`,
 /// `outsample_y` `[B, h, N]`, `futr` `[B, F, L + h, N]`, `hist` `[B, X, L, N]`, `stat` `[N, S]`;
 /// `y_stats` holds `B * N` entries, window-major.
 pub fn assemble_multivariate(
     set: &SeriesSet,
     starts: &[(isize, usize)],
     base: &BaseConfig,
+    l: usize,
 ) -> WindowBatchTensors {
     let n = set.len();
     let specs: Vec<WindowSpec> = starts
@@ -280,7 +298,7 @@ pub fn assemble_multivariate(
             })
         })
         .collect();
-    let t = assemble(set, &specs, base);
+    let t = assemble(set, &specs, base, l);
     let b = starts.len();
     // [B*N, T, ...] -> [B, N, T, ...] -> permuted
     let permute = |x: &Tensor, perm: &[usize]| {
@@ -289,6 +307,9 @@ pub fn assemble_multivariate(
         Tensor::from_ndarray(x.reshape(&shape).view().permuted_axes(perm.to_vec()))
     };
     WindowBatchTensors {
+        window_y: permute(&t.window_y, &[0, 2, 1]), // [B, N, L+h] -> [B, L+h, N]
+        window_y_original: permute(&t.window_y_original, &[0, 2, 1]), // [B, N, L+h] -> [B, L+h, N]
+        window_mask: permute(&t.window_mask, &[0, 2, 1]), // [B, N, L+h] -> [B, L+h, N]
         insample_y: permute(&t.insample_y, &[0, 2, 1]), // [B, N, L] -> [B, L, N]
         insample_mask: permute(&t.insample_mask, &[0, 2, 1]), // [B, N, L] -> [B, L, N]
         outsample_y: permute(&t.outsample_y, &[0, 2, 1]), // [B, N, h] -> [B, h, N]
@@ -301,4 +322,43 @@ pub fn assemble_multivariate(
         }),
         y_stats: t.y_stats,
     }
+}
+
+/// A multivariate model needs exactly its `n_series` series, all with the same timestamps, and
+/// a loss that does not scale by each window's own history (MASE).
+pub(crate) fn check_multivariate(
+    model: &dyn NeuralModel,
+    set: &SeriesSet,
+) -> Result<(), CoreError> {
+    if let Some(n) = model.n_series()
+        && n != set.len()
+    {
+        return Err(CoreError::Incompatible(format!(
+            "{} was configured with n_series = {n} but the data holds {} series",
+            model.alias(),
+            set.len()
+        )));
+    }
+    let len = set.y[0].len();
+    if let Some(i) = set.y.iter().position(|y| y.len() != len) {
+        return Err(CoreError::Incompatible(format!(
+            "{} forecasts all series jointly and needs them aligned: series {:?} has {} points, series {:?} has {len}",
+            model.alias(),
+            set.ids[i],
+            set.y[i].len(),
+            set.ids[0]
+        )));
+    }
+    let b = model.base();
+    if [Some(&b.loss), b.valid_loss.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|l| matches!(l, neurodiv_optim::Loss::MASE { .. }))
+    {
+        return Err(CoreError::Incompatible(format!(
+            "{}: MASE is not available for multivariate models",
+            model.alias()
+        )));
+    }
+    Ok(())
 }

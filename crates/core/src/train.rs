@@ -1,21 +1,30 @@
-//! The trainer: NeuralForecast's training loop for window models.
+//! The trainer: NeuralForecast's training loop, as a [`Trainer`] you can step or run to the end.
 //!
 //! Each step takes the next `batch_size` series (reshuffled at every pass over the panel), pools
 //! their kept windows, samples `windows_batch_size` of them (without replacement when there are
 //! enough, with replacement otherwise), scales each window by its input statistics, runs the
-//! model on a fresh tape, takes the loss on the scaled target with padding masked out,
-//! back-propagates, optionally clips the gradient norm, steps the optimizer with the scheduled
-//! learning rate, and writes the buffer values the pass proposed (batch normalisation's running
-//! statistics) into the store. Every `val_check_steps` steps the validation loss on the last
-//! `val_size` points (original scale) decides early stopping; the last weights are kept.
+//! model on a fresh tape, takes the output head's loss (plus the model's auxiliary loss) with
+//! padding masked out, back-propagates, optionally clips the gradient norm, steps the optimizer
+//! with the scheduled learning rate, and writes the buffer values the pass proposed (batch
+//! normalisation's running statistics) into the store. Every `val_check_steps` steps the
+//! validation loss on the last `val_size` points (original scale) decides early stopping; the
+//! last weights are kept.
+//!
+//! The trainer owns the training state (windows, random stream, optimizer, schedule, early
+//! stopping) and borrows the model and the data at each step, so a caller such as
+//! cross-validation can train any number of models without touching its own state.
 
-use crate::series::{SeriesSet, WindowSpec, assemble, assemble_multivariate};
-use crate::{CoreError, NeuralModel};
-use neurodiv_autodiff::Tape;
-use neurodiv_data::{SeriesBatcher, WindowConfig, WindowSampler};
+use crate::head::HeadTargets;
+use crate::model::{InputWindow, OutputSteps};
+use crate::series::{
+    SeriesSet, WindowBatchTensors, WindowSpec, assemble, assemble_multivariate, check_multivariate,
+};
+use crate::{BaseConfig, CoreError, ModelSpec, NeuralModel};
+use neurodiv_autodiff::{Tape, Tensor, Var};
+use neurodiv_data::{SeriesBatcher, WindowConfig, WindowIndex, WindowSampler};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::Ctx;
-use neurodiv_optim::{LrScheduler, Optimizer, StepLr, clip_grad_norm};
+use neurodiv_optim::{AnyOptimizer, LrScheduler, Optimizer, StepLr, clip_grad_norm};
 
 /// What the trainer reports after each step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,105 +54,136 @@ pub struct FitReport {
 /// it is independent of the stream that initialised the parameters.
 const TRAIN_STREAM: u64 = 0x7472_6169_6e5f_7374;
 
-/// Fits `model` on `set`, holding out the last `val_size` points of every series for validation.
-pub fn fit(
-    model: &mut dyn NeuralModel,
-    set: &SeriesSet,
+/// The training state of one model on one panel: call [`step`](Trainer::step) until it returns
+/// `false`, or [`fit`] for the whole loop.
+#[derive(Debug)]
+pub struct Trainer<'a> {
+    set: &'a SeriesSet,
+    base: BaseConfig,
+    spec: ModelSpec,
     val_size: usize,
-    progress: &mut dyn FnMut(&Progress),
-) -> Result<FitReport, CoreError> {
-    let base = model.base().clone();
-    base.validate()?;
-    let (l, h) = (base.input_size, base.h);
-    if val_size > 0 && val_size < h {
-        return Err(CoreError::Config {
-            field: "val_size",
-            reason: format!("must be 0 or at least h = {h}, got {val_size}"),
-        });
-    }
-    if base.early_stop_patience_steps > 0 && val_size == 0 {
-        return Err(CoreError::Config {
-            field: "early_stop_patience_steps",
-            reason: "needs a validation set: pass val_size >= h".into(),
-        });
-    }
-    let multivariate = model.capabilities().multivariate;
-    if multivariate {
-        check_multivariate(model, set)?;
-    }
-    let geometry = WindowConfig::new(l, h, base.step_size, base.start_padding_enabled)?;
-    // Kept windows of every series with the validation tail hidden, on the grid of the longest
-    // series (NeuralForecast left-pads shorter series to it). Multivariate windows span every
-    // series, which share their timestamps, so series 0 stands for all.
-    let visible: Vec<usize> = set
-        .y
-        .iter()
-        .map(|y| y.len().saturating_sub(val_size))
-        .collect();
-    let longest = visible.iter().copied().max().unwrap_or(0);
-    let mut windows = Vec::with_capacity(set.len());
-    for (i, &len) in visible.iter().enumerate() {
-        let index = geometry.index_aligned(len, longest);
-        if index.is_empty() {
-            return Err(CoreError::Incompatible(format!(
-                "series {:?} has {len} training points (after holding out val_size = {val_size}); input_size = {l} needs at least {}{}",
-                set.ids[i],
-                l + 1,
-                if base.start_padding_enabled {
-                    ""
-                } else {
-                    " (or set start_padding_enabled)"
-                }
-            )));
+    /// Input points of every training window.
+    input_len: usize,
+    /// Points of each series the training windows may see (the validation tail hidden).
+    visible: Vec<usize>,
+    windows: Vec<WindowIndex>,
+    rng: Rng,
+    batcher: SeriesBatcher,
+    optimizer: AnyOptimizer,
+    scheduler: StepLr,
+    best: f32,
+    bad_checks: i64,
+    report: FitReport,
+    stopped: bool,
+}
+
+impl<'a> Trainer<'a> {
+    /// Prepares to train `model` on `set`, holding out the last `val_size` points of every series
+    /// for validation. Checks the configuration against the data.
+    pub fn new(
+        model: &dyn NeuralModel,
+        set: &'a SeriesSet,
+        val_size: usize,
+    ) -> Result<Self, CoreError> {
+        let base = model.base().clone();
+        base.validate()?;
+        let spec = model.spec();
+        let h = base.h;
+        if val_size > 0 && val_size < h {
+            return Err(CoreError::Config {
+                field: "val_size",
+                reason: format!("must be 0 or at least h = {h}, got {val_size}"),
+            });
         }
-        windows.push(index);
-    }
-    let mut rng = Rng::new(base.random_seed ^ TRAIN_STREAM);
-    let mut batcher = SeriesBatcher::new(set.len(), base.batch_size)?;
-    let mut optimizer = base.optimizer.build();
-    let scheduler = StepLr::neuralforecast(base.learning_rate, base.max_steps, base.num_lr_decays);
-    let mut report = FitReport::default();
-    let mut best = f32::INFINITY;
-    let mut bad_checks = 0i64;
-    for step in 0..base.max_steps {
-        let t = if multivariate {
-            let sampler = WindowSampler::new(vec![(0, windows[0])]);
-            let starts: Vec<(isize, usize)> = sampler
-                .sample(Some(base.windows_batch_size), &mut rng)?
-                .into_iter()
-                .map(|w| (w.start, visible[0]))
-                .collect();
-            assemble_multivariate(set, &starts, &base)
-        } else {
-            let chosen = batcher.next_batch(&mut rng).to_vec();
-            let sampler = WindowSampler::new(chosen.iter().map(|&s| (s, windows[s])).collect());
-            let specs: Vec<WindowSpec> = sampler
-                .sample(Some(base.windows_batch_size), &mut rng)?
-                .into_iter()
-                .map(|w| WindowSpec {
-                    series: w.series,
-                    start: w.start,
-                    avail: visible[w.series],
-                })
-                .collect();
-            assemble(set, &specs, &base)
+        if base.early_stop_patience_steps > 0 && val_size == 0 {
+            return Err(CoreError::Config {
+                field: "early_stop_patience_steps",
+                reason: "needs a validation set: pass val_size >= h".into(),
+            });
+        }
+        if spec.capabilities.multivariate {
+            check_multivariate(model, set)?;
+        }
+        // Kept windows of every series with the validation tail hidden, on the grid of the
+        // longest series (NeuralForecast left-pads shorter series to it). Multivariate windows
+        // span every series, which share their timestamps, so series 0 stands for all.
+        let visible: Vec<usize> = set
+            .y
+            .iter()
+            .map(|y| y.len().saturating_sub(val_size))
+            .collect();
+        let longest = visible.iter().copied().max().unwrap_or(0);
+        let (l, padding) = match spec.input {
+            InputWindow::Fixed => (base.input_size, base.start_padding_enabled),
+            InputWindow::History { max } => (max.map_or(longest, |m| m.min(longest)).max(1), true),
         };
+        let geometry = WindowConfig::new(l, h, base.step_size, padding)?;
+        let mut windows = Vec::with_capacity(set.len());
+        for (i, &len) in visible.iter().enumerate() {
+            let index = geometry.index_aligned(len, longest);
+            if index.is_empty() {
+                return Err(CoreError::Incompatible(format!(
+                    "series {:?} has {len} training points (after holding out val_size = {val_size}); input_size = {l} needs at least {}{}",
+                    set.ids[i],
+                    l + 1,
+                    if padding {
+                        ""
+                    } else {
+                        " (or set start_padding_enabled)"
+                    }
+                )));
+            }
+            windows.push(index);
+        }
+        Ok(Trainer {
+            set,
+            rng: Rng::new(base.random_seed ^ TRAIN_STREAM),
+            batcher: SeriesBatcher::new(set.len(), base.batch_size)?,
+            optimizer: base.optimizer.build(),
+            scheduler: StepLr::neuralforecast(
+                base.learning_rate,
+                base.max_steps,
+                base.num_lr_decays,
+            ),
+            base,
+            spec,
+            val_size,
+            input_len: l,
+            visible,
+            windows,
+            best: f32::INFINITY,
+            bad_checks: 0,
+            report: FitReport::default(),
+            stopped: false,
+        })
+    }
+
+    /// What the steps so far have reported.
+    pub fn report(&self) -> &FitReport {
+        &self.report
+    }
+
+    /// Whether training is over (all steps run, or early stopping fired).
+    pub fn finished(&self) -> bool {
+        self.stopped || self.report.steps >= self.base.max_steps
+    }
+
+    /// Runs one training step on `model` (and the validation check when one is due). Returns the
+    /// step's progress, or `None` when training is already over.
+    pub fn step(&mut self, model: &mut dyn NeuralModel) -> Result<Option<Progress>, CoreError> {
+        if self.finished() {
+            return Ok(None);
+        }
+        let step = self.report.steps;
+        let t = self.sample_batch()?;
         let tape = Tape::new();
-        let mut ctx = Ctx::new(&tape, model.params(), rng.fork());
+        let mut ctx = Ctx::new(&tape, model.params(), self.rng.fork());
         let batch = t.bind(&tape);
         let out = model.forward(&mut ctx, &batch);
-        // Multivariate: [B, h, N, m] -> [B, h*N, m] and [B, h, N] -> [B, h*N]; the loss is a
-        // weighted mean over all elements, so the layout does not change it.
-        let rows = t.outsample_y.shape()[0];
-        let cols = t.outsample_y.numel() / rows;
-        let y_hat = base
-            .loss
-            .domain_map(out.reshape(&[rows, cols, base.output_multiplier()]));
-        let y = tape.constant(t.outsample_y.reshape(&[rows, cols]));
-        let mask = tape.constant(t.outsample_mask.reshape(&[rows, cols]));
-        let loss = base
-            .loss
-            .compute(y, y_hat, mask, None, Some(batch.insample_y));
+        let mut loss = self.head_loss(model, &tape, &t, out.y, batch.insample_y);
+        if let Some(aux) = out.aux_loss {
+            loss = loss.add(aux);
+        }
         let loss_value = loss.value().item();
         if !loss_value.is_finite() {
             return Err(CoreError::Diverged {
@@ -155,88 +195,166 @@ pub fn fit(
         let mut grads = ctx.param_grads(&mut grads);
         let buffer_updates = ctx.take_buffer_updates();
         drop(ctx);
-        if let Some(c) = base.gradient_clip_val {
+        if let Some(c) = self.base.gradient_clip_val {
             clip_grad_norm(&mut grads, c);
         }
         // Buffers (BatchNorm running statistics) get zero gradients but the optimizer may still
         // move them (weight decay); put them back, then apply the values the pass proposed.
         let buffers = model.params().buffer_snapshot();
-        optimizer.step(scheduler.lr(step), model.params_mut().tensors_mut(), &grads);
+        self.optimizer.step(
+            self.scheduler.lr(step),
+            model.params_mut().tensors_mut(),
+            &grads,
+        );
         let store = model.params_mut();
         for (id, value) in buffers.into_iter().chain(buffer_updates) {
             store.set_buffer(id, value);
         }
-        report.train_losses.push(loss_value);
-        report.steps = step + 1;
-        if val_size > 0 && (step + 1) % base.val_check_steps.min(base.max_steps) == 0 {
-            let v = crate::predict::validation_loss(model, set, val_size)?;
-            report.valid_losses.push((step + 1, v));
-            if v < best {
-                best = v;
-                bad_checks = 0;
+        self.report.train_losses.push(loss_value);
+        self.report.steps = step + 1;
+        let base = &self.base;
+        if self.val_size > 0 && (step + 1) % base.val_check_steps.min(base.max_steps) == 0 {
+            let v = crate::predict::validation_loss(model, self.set, self.val_size)?;
+            self.report.valid_losses.push((step + 1, v));
+            if v < self.best {
+                self.best = v;
+                self.bad_checks = 0;
             } else {
-                bad_checks += 1;
+                self.bad_checks += 1;
+            }
+            if base.early_stop_patience_steps > 0
+                && self.bad_checks >= base.early_stop_patience_steps
+            {
+                self.stopped = true;
             }
         }
-        let valid_loss = report.valid_losses.last().map(|v| v.1);
-        progress(&Progress {
+        Ok(Some(Progress {
             step: step + 1,
-            max_steps: base.max_steps,
+            max_steps: self.base.max_steps,
             train_loss: loss_value,
-            valid_loss,
-        });
-        if base.early_stop_patience_steps > 0 && bad_checks >= base.early_stop_patience_steps {
-            break;
-        }
+            valid_loss: self.report.valid_losses.last().map(|v| v.1),
+        }))
     }
-    Ok(report)
+
+    /// Runs the remaining steps, calling `progress` after each, and returns the report.
+    pub fn run(
+        mut self,
+        model: &mut dyn NeuralModel,
+        progress: &mut dyn FnMut(&Progress),
+    ) -> Result<FitReport, CoreError> {
+        while let Some(p) = self.step(model)? {
+            progress(&p);
+        }
+        Ok(self.report)
+    }
+
+    /// Samples and assembles the windows of the next step.
+    fn sample_batch(&mut self) -> Result<WindowBatchTensors, CoreError> {
+        let (set, base, l) = (self.set, &self.base, self.input_len);
+        Ok(if self.spec.capabilities.multivariate {
+            let sampler = WindowSampler::new(vec![(0, self.windows[0])]);
+            let starts: Vec<(isize, usize)> = sampler
+                .sample(Some(base.windows_batch_size), &mut self.rng)?
+                .into_iter()
+                .map(|w| (w.start, self.visible[0]))
+                .collect();
+            assemble_multivariate(set, &starts, base, l)
+        } else {
+            let chosen = self.batcher.next_batch(&mut self.rng).to_vec();
+            let sampler =
+                WindowSampler::new(chosen.iter().map(|&s| (s, self.windows[s])).collect());
+            let specs: Vec<WindowSpec> = sampler
+                .sample(Some(base.windows_batch_size), &mut self.rng)?
+                .into_iter()
+                .map(|w| WindowSpec {
+                    series: w.series,
+                    start: w.start,
+                    avail: self.visible[w.series],
+                })
+                .collect();
+            assemble(set, &specs, base, l)
+        })
+    }
+
+    /// The output head's loss of the raw outputs `y` on batch `t`.
+    fn head_loss<'t>(
+        &self,
+        model: &dyn NeuralModel,
+        tape: &'t Tape,
+        t: &WindowBatchTensors,
+        y: Var<'t>,
+        insample_y: Var<'t>,
+    ) -> Var<'t> {
+        let head = model.head();
+        let m = head.outputs_per_step();
+        let rows = t.y_stats.len();
+        let (l, w) = (self.input_len, t.window_y.shape()[1]);
+        // The scored part of the windows: the horizon, or the last h_train one-step targets.
+        let (y, first, steps) = match self.spec.output {
+            OutputSteps::Horizon => (y, l, self.base.h),
+            OutputSteps::EveryStep { h_train } => {
+                let k = h_train.clamp(1, l);
+                (y.slice(1, l - k, l), l - k + 1, k) // [B, L, m] -> [B, k, m]
+            }
+        };
+        let cut = |x: &Tensor| {
+            let per = x.numel() / x.shape()[0];
+            let n = per / w; // 1, or N series (multivariate)
+            let v: Vec<f32> = x
+                .data()
+                .chunks(per)
+                .flat_map(|r| r[first * n..(first + steps) * n].to_vec())
+                .collect();
+            Tensor::from_vec(&[x.shape()[0], steps * n], v)
+        };
+        let batch = t.insample_y.shape()[0];
+        let cols = steps * (rows / batch); // h·N for multivariate windows
+        // Each row's scaling broadcast over its columns: per window [B, 1]; multivariate
+        // windows hold N rows of statistics, series-minor, repeated over the h steps.
+        let stat = |pick: fn(&(f32, f32)) -> f32| {
+            let n = rows / batch;
+            let v: Vec<f32> = if n == 1 {
+                t.y_stats.iter().map(pick).collect()
+            } else {
+                (0..batch)
+                    .flat_map(|b| (0..cols).map(move |c| (b, c % n)))
+                    .map(|(b, s)| pick(&t.y_stats[b * n + s]))
+                    .collect()
+            };
+            let shape = if n == 1 { [batch, 1] } else { [batch, cols] };
+            tape.constant(Tensor::from_vec(&shape, v))
+        };
+        let targets = HeadTargets {
+            y: tape.constant(cut(&t.window_y)),
+            y_original: tape.constant(cut(&t.window_y_original)),
+            mask: tape.constant(cut(&t.window_mask)),
+            loc: stat(|s| s.0),
+            scale: stat(|s| s.1),
+            insample_y,
+        };
+        // Multivariate: [B, h, N, m] -> [B, h*N, m]; the loss is a weighted mean over all
+        // elements, so the layout does not change it.
+        head.train_loss(y.reshape(&[batch, cols, m]), &targets)
+    }
 }
 
-/// A multivariate model needs exactly its `n_series` series, all with the same timestamps, and
-/// a loss that does not scale by each window's own history (MASE).
-pub(crate) fn check_multivariate(
-    model: &dyn NeuralModel,
+/// Fits `model` on `set`, holding out the last `val_size` points of every series for validation:
+/// [`Trainer::new`] and [`Trainer::run`].
+pub fn fit(
+    model: &mut dyn NeuralModel,
     set: &SeriesSet,
-) -> Result<(), CoreError> {
-    if let Some(n) = model.n_series()
-        && n != set.len()
-    {
-        return Err(CoreError::Incompatible(format!(
-            "{} was configured with n_series = {n} but the data holds {} series",
-            model.alias(),
-            set.len()
-        )));
-    }
-    let len = set.y[0].len();
-    if let Some(i) = set.y.iter().position(|y| y.len() != len) {
-        return Err(CoreError::Incompatible(format!(
-            "{} forecasts all series jointly and needs them aligned: series {:?} has {} points, series {:?} has {len}",
-            model.alias(),
-            set.ids[i],
-            set.y[i].len(),
-            set.ids[0]
-        )));
-    }
-    let b = model.base();
-    if [Some(&b.loss), b.valid_loss.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(|l| matches!(l, neurodiv_optim::Loss::MASE { .. }))
-    {
-        return Err(CoreError::Incompatible(format!(
-            "{}: MASE is not available for multivariate models",
-            model.alias()
-        )));
-    }
-    Ok(())
+    val_size: usize,
+    progress: &mut dyn FnMut(&Progress),
+) -> Result<FitReport, CoreError> {
+    Trainer::new(model, set, val_size)?.run(model, progress)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::series::SeriesSet;
-    use crate::{BaseConfig, Capabilities, WindowBatch};
-    use neurodiv_autodiff::{Tensor, Var};
+    use crate::{BaseConfig, Capabilities, ModelOutput, WindowBatch};
+    use neurodiv_autodiff::Tensor;
     use neurodiv_nn::{Linear, ParamId, ParamStore};
     use neurodiv_optim::OptimizerKind;
 
@@ -267,14 +385,16 @@ mod tests {
         fn params_mut(&mut self) -> &mut ParamStore {
             &mut self.store
         }
-        fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+        fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
             if ctx.training() {
                 let next = ctx.p(self.passes).value().map(|v| v + 1.0);
                 ctx.set_buffer(self.passes, next);
             }
             let rows = batch.insample_y.shape()[0];
             let y = self.lin.forward(ctx, batch.insample_y);
-            y.mul(ctx.p(self.frozen)).reshape(&[rows, self.base.h, 1]) // [B, h] -> [B, h, 1]
+            y.mul(ctx.p(self.frozen))
+                .reshape(&[rows, self.base.h, 1]) // [B, h] -> [B, h, 1]
+                .into()
         }
         fn config_json(&self) -> String {
             String::new()

@@ -12,7 +12,9 @@
 //!   forecasts, and the normalisation is undone.
 
 use neurodiv_autodiff::Var;
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Ctx, Linear, ParamId, ParamStore};
 use serde::{Deserialize, Serialize};
@@ -47,10 +49,12 @@ macro_rules! linear_model {
             fn capabilities(&self) -> Capabilities {
                 Capabilities::default()
             }
-            fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+            fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
                 let b = &self.config.base;
                 let n = batch.insample_y.shape()[0];
-                self.map(ctx, batch).reshape(&[n, b.h, b.output_multiplier()]) // [B, h*m] -> [B, h, m]
+                self.map(ctx, batch)
+                    .reshape(&[n, b.h, b.output_multiplier()]) // [B, h*m] -> [B, h, m]
+                    .into()
             }
         }
     };

@@ -7,7 +7,9 @@
 //! `num_layers` ReLU layers of `hidden_size` units, and projected to `h * m` outputs.
 
 use neurodiv_autodiff::Var;
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Activation, Ctx, Mlp, ParamStore};
 use serde::{Deserialize, Serialize};
@@ -108,7 +110,7 @@ impl NeuralModel for MLP {
         }
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let shape = batch.insample_y.shape(); // [B, L]
         let n = shape[0];
@@ -128,6 +130,6 @@ impl NeuralModel for MLP {
             Var::concat(&parts, 1)
         };
         let m = b.output_multiplier();
-        self.mlp.forward(ctx, x).reshape(&[n, b.h, m]) // [B, h*m] -> [B, h, m]
+        self.mlp.forward(ctx, x).reshape(&[n, b.h, m]).into() // [B, h*m] -> [B, h, m]
     }
 }

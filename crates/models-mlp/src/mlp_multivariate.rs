@@ -6,7 +6,9 @@
 //! `num_layers` ReLU layers of `hidden_size` units map it to `h` steps of every series.
 
 use neurodiv_autodiff::Var;
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Activation, Ctx, Mlp, ParamStore};
 use serde::{Deserialize, Serialize};
@@ -120,7 +122,7 @@ impl NeuralModel for MLPMultivariate {
         Some(self.config.n_series)
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let (h, n, m) = (b.h, self.config.n_series, b.output_multiplier());
         let rows = batch.insample_y.shape()[0];
@@ -144,6 +146,6 @@ impl NeuralModel for MLPMultivariate {
         } else {
             Var::concat(&parts, 1)
         };
-        self.mlp.forward(ctx, x).reshape(&[rows, h, n, m]) // [B, h*N*m] -> [B, h, N, m]
+        self.mlp.forward(ctx, x).reshape(&[rows, h, n, m]).into() // [B, h*N*m] -> [B, h, N, m]
     }
 }

@@ -11,8 +11,10 @@
 //! backcast is subtracted from the residual; the forecasts add up, on top of the last value.
 
 use crate::blocks::{BlockInput, BlockMlp, check_mlp_units};
-use neurodiv_autodiff::{Tensor, Var};
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_autodiff::Tensor;
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Activation, Ctx, ParamStore};
 use serde::{Deserialize, Serialize};
@@ -230,7 +232,7 @@ impl NeuralModel for NBEATSx {
     fn params_mut(&mut self) -> &mut ParamStore {
         self.0.params_mut()
     }
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         self.0.forward(ctx, batch)
     }
     fn config_json(&self) -> String {
@@ -309,7 +311,7 @@ impl NeuralModel for NBEATS {
         Capabilities::default()
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let (l, h, m) = (b.input_size, b.h, b.output_multiplier());
         let n = batch.insample_y.shape()[0];
@@ -339,7 +341,7 @@ impl NeuralModel for NBEATS {
             residuals = residuals.sub(backcast).mul(mask);
             forecast = forecast.add(block_forecast);
         }
-        forecast
+        forecast.into()
     }
 }
 

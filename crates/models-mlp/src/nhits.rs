@@ -10,9 +10,10 @@
 //! forecast is the last observed value plus the sum of the blocks' forecasts.
 
 use crate::blocks::{BlockInput, BlockMlp, check_mlp_units};
-use neurodiv_autodiff::Var;
 use neurodiv_autodiff::ops::InterpolateMode;
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Activation, Ctx, ParamStore};
 use serde::{Deserialize, Serialize};
@@ -186,7 +187,7 @@ impl NeuralModel for NHITS {
         }
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let (l, h, m) = (b.input_size, b.h, b.output_multiplier());
         let n = batch.insample_y.shape()[0];
@@ -209,6 +210,6 @@ impl NeuralModel for NHITS {
             residuals = residuals.sub(backcast).mul(mask);
             forecast = forecast.add(block_forecast);
         }
-        forecast
+        forecast.into()
     }
 }

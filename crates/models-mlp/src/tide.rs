@@ -17,7 +17,9 @@
 //! global skip plus that constant. Quantile losses (`m > 1`) use the full network.
 
 use neurodiv_autodiff::Var;
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Ctx, Dropout, LayerNorm, Linear, ParamStore};
 use serde::{Deserialize, Serialize};
@@ -273,7 +275,7 @@ impl NeuralModel for TiDE {
         }
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let (l, h, m) = (b.input_size, b.h, b.output_multiplier());
         let tw = self.config.temporal_width;
@@ -316,7 +318,7 @@ impl NeuralModel for TiDE {
         if let Some(f) = futr_horizon {
             x = Var::concat(&[x, f], 2); // [B, h, dod] + [B, h, tw] -> [B, h, dod+tw]
         }
-        self.temporal_decoder.forward(ctx, x).add(skip) // [B, h, m]
+        self.temporal_decoder.forward(ctx, x).add(skip).into() // [B, h, m]
     }
 }
 
@@ -351,7 +353,7 @@ mod tests {
         let b = model.base();
         let wb = batch(tape, 3, b.input_size, b.h, f, x, s);
         let mut ctx = Ctx::new(tape, model.params(), Rng::new(0));
-        model.forward(&mut ctx, &wb).value()
+        model.forward(&mut ctx, &wb).y.value()
     }
 
     fn small(h: usize, l: usize) -> TiDEConfig {

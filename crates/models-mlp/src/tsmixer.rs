@@ -8,7 +8,9 @@
 //! steps to the `h` steps of every series.
 
 use neurodiv_autodiff::Var;
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{BatchNorm1d, Ctx, Dropout, Linear, ParamStore, RevIN};
 use serde::{Deserialize, Serialize};
@@ -265,7 +267,7 @@ impl NeuralModel for TSMixer {
         Some(self.config.n_series)
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let (h, n, m) = (b.h, self.config.n_series, b.output_multiplier());
         let mut x = batch.insample_y; // [B, L, N]
@@ -288,7 +290,7 @@ impl NeuralModel for TSMixer {
         // [B, h*m, N] holds (t, q, n) at t*m*N + q*N + n; NeuralForecast reshapes it to
         // [B, h, m*N] and its multi-output losses read the last axis as n*m + q, so the same
         // memory is reinterpreted as [B, h, N, m].
-        y.reshape(&[rows, h, n, m])
+        y.reshape(&[rows, h, n, m]).into()
     }
 }
 
@@ -315,7 +317,7 @@ mod tests {
         let b = model.base();
         let wb = batch(tape, rows, b.input_size, model.config.n_series);
         let mut ctx = Ctx::new(tape, model.params(), Rng::new(0));
-        model.forward(&mut ctx, &wb).value()
+        model.forward(&mut ctx, &wb).y.value()
     }
 
     fn panel() -> neurodiv_data::PanelFrame {
@@ -389,7 +391,7 @@ mod tests {
                 ..wb
             };
             let mut ctx = Ctx::new(&tape, model.params(), Rng::new(0));
-            let y = model.forward(&mut ctx, &first).value();
+            let y = model.forward(&mut ctx, &first).y.value();
             assert!(ctx.take_buffer_updates().is_empty());
             y
         };
@@ -399,7 +401,7 @@ mod tests {
         let train = Tape::new();
         let wb = batch(&train, 5, 6, 2);
         let mut ctx = Ctx::new(&train, model.params(), Rng::new(0));
-        let y = model.forward(&mut ctx, &wb).value();
+        let y = model.forward(&mut ctx, &wb).y.value();
         assert_ne!(&y.data()[..one.numel()], one.data());
         let updates = ctx.take_buffer_updates();
         assert_eq!(updates.len(), 2 * 2 * 2, "2 layers x 2 norms x (mean, var)");
@@ -430,7 +432,7 @@ mod tests {
                     stat_exog: None,
                 };
                 let mut ctx = Ctx::new(tape, model.params(), Rng::new(0));
-                model.forward(&mut ctx, &wb)
+                model.forward(&mut ctx, &wb).y
             })
             .unwrap();
     }

@@ -8,7 +8,9 @@
 
 use crate::tsmixer::check_mixer_fields;
 use neurodiv_autodiff::{Tensor, Var};
-use neurodiv_core::{BaseConfig, Capabilities, CoreError, NeuralModel, WindowBatch, base_setters};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Ctx, Dropout, Linear, ParamId, ParamStore, RevIN};
 use serde::{Deserialize, Serialize};
@@ -325,7 +327,7 @@ impl NeuralModel for TSMixerx {
         Some(self.config.n_series)
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
+    fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let (l, h, n, m) = (
             b.input_size,
@@ -392,7 +394,7 @@ impl NeuralModel for TSMixerx {
             out = norm.denorm(ctx, z, s);
         }
         // [B, h, m*N] read as [B, h, N, m], as NeuralForecast's multi-output losses read it.
-        out.reshape(&[rows, h, n, m])
+        out.reshape(&[rows, h, n, m]).into()
     }
 }
 
@@ -428,7 +430,7 @@ mod tests {
         let tape = Tape::no_grad();
         let wb = batch(&tape, &cfg, rows);
         let mut ctx = Ctx::new(&tape, model.params(), Rng::new(0));
-        model.forward(&mut ctx, &wb).value()
+        model.forward(&mut ctx, &wb).y.value()
     }
 
     fn small(h: usize, l: usize, n: usize) -> TSMixerxConfig {
@@ -525,7 +527,7 @@ mod tests {
                     stat_exog: Some(v[3]),
                 };
                 let mut ctx = Ctx::new(tape, model.params(), Rng::new(0));
-                model.forward(&mut ctx, &wb)
+                model.forward(&mut ctx, &wb).y
             })
             .unwrap();
     }

@@ -43,5 +43,5 @@ pub mod prelude {
     pub use crate::{ForecastFrame, NeuralForecast, NfError};
     pub use neurodiv_core::{BaseConfig, NeuralModel};
     pub use neurodiv_data::{CsvOptions, Freq, PanelFrame, ScalerType};
-    pub use neurodiv_optim::Loss;
+    pub use neurodiv_optim::{Distribution, Loss};
 }

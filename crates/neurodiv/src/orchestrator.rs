@@ -3,8 +3,8 @@
 use crate::ForecastFrame;
 use crate::forecast_frame::write_atomic;
 use crate::saved_frame::SavedFrame;
-use neurodiv_core::predict::{forecast_windows, window_at};
-use neurodiv_core::series::{SeriesSet, WindowSpec};
+use neurodiv_core::predict::{Forecast, Origin, forecast};
+use neurodiv_core::series::SeriesSet;
 use neurodiv_core::train::{FitReport, Progress, fit};
 use neurodiv_core::{CoreError, NeuralModel, checkpoint};
 use neurodiv_data::{DataError, Freq, PanelFrame};
@@ -132,6 +132,18 @@ impl NeuralForecast {
         val_size: usize,
         progress: &mut dyn FnMut(usize, &Progress),
     ) -> Result<Vec<FitReport>, NfError> {
+        let reports = self.fit_models(df, val_size, progress)?;
+        self.history = Some(df.clone());
+        Ok(reports)
+    }
+
+    /// Fits every model on `df`; the history stays as it is.
+    fn fit_models(
+        &mut self,
+        df: &PanelFrame,
+        val_size: usize,
+        progress: &mut dyn FnMut(usize, &Progress),
+    ) -> Result<Vec<FitReport>, NfError> {
         self.check_compatible(df)?;
         let mut reports = Vec::with_capacity(self.models.len());
         for (i, model) in self.models.iter_mut().enumerate() {
@@ -140,7 +152,6 @@ impl NeuralForecast {
                 progress(i, p)
             })?);
         }
-        self.history = Some(df.clone());
         Ok(reports)
     }
 
@@ -184,11 +195,14 @@ impl NeuralForecast {
                 Some(f)
             };
             let set = SeriesSet::from_frame(df, b, futr)?;
-            let specs: Vec<WindowSpec> = (0..set.len())
-                .map(|i| window_at(i, set.y[i].len(), b.input_size, set.y[i].len()))
+            let origins: Vec<Origin> = (0..set.len())
+                .map(|series| Origin {
+                    series,
+                    cutoff: set.y[series].len(),
+                })
                 .collect();
-            let values = forecast_windows(model.as_ref(), &set, &specs)?;
-            push_columns(&mut frame, model.as_ref(), &values);
+            let f = forecast(model.as_ref(), &set, &origins, false)?;
+            push_columns(&mut frame, model.as_ref(), &f);
         }
         Ok(frame)
     }
@@ -215,6 +229,9 @@ impl NeuralForecast {
     /// the models are fitted once on the data before the first cutoff; with it, before each one.
     /// Each fit holds out the last `val_size` points of its training data for validation and
     /// early stopping. The frame has `unique_id, ds, cutoff, y` and the model columns.
+    ///
+    /// As in NeuralForecast, the models keep the weights of the last fit, and the history is the
+    /// whole of `df`: `predict()` afterwards forecasts from the end of every series.
     pub fn cross_validation(
         &mut self,
         df: &PanelFrame,
@@ -263,10 +280,10 @@ impl NeuralForecast {
             }
         }
         let fits = if refit { n_windows } else { 1 };
-        let mut per_window: Vec<Vec<Vec<f32>>> = vec![Vec::new(); self.models.len()]; // [model][window] -> values
+        let mut per_window: Vec<Vec<Forecast>> = vec![Vec::new(); self.models.len()]; // [model][window]
         for w in 0..fits {
             let train = df.split_tail(test_size - w * step_size)?.0;
-            self.fit(&train, val_size)?;
+            self.fit_models(&train, val_size, &mut |_, _| {})?;
             for (mi, model) in self.models.iter().enumerate() {
                 let set = SeriesSet::from_frame(df, model.base(), None)?;
                 let windows: Vec<usize> = if refit {
@@ -275,25 +292,33 @@ impl NeuralForecast {
                     (0..n_windows).collect()
                 };
                 for &wi in &windows {
-                    let l = model.base().input_size;
-                    let specs: Vec<WindowSpec> = (0..set.len())
-                        .map(|i| window_at(i, cutoffs(set.y[i].len())[wi], l, set.y[i].len()))
+                    let origins: Vec<Origin> = (0..set.len())
+                        .map(|series| Origin {
+                            series,
+                            cutoff: cutoffs(set.y[series].len())[wi],
+                        })
                         .collect();
-                    per_window[mi].push(forecast_windows(model.as_ref(), &set, &specs)?);
+                    per_window[mi].push(forecast(model.as_ref(), &set, &origins, false)?);
                 }
             }
         }
-        // Reorder from [window][series][h, m] to rows [series][window][h].
+        self.history = Some(df.clone());
+        // Reorder from [window][series][h, k] to rows [series][window][h].
         for (mi, model) in self.models.iter().enumerate() {
-            let m = model.base().output_multiplier();
             let n = df.n_series();
-            let mut values = Vec::with_capacity(n * n_windows * h * m);
+            let first = &per_window[mi][0];
+            let per_series = h * first.columns.len();
+            let mut values = Vec::with_capacity(n * n_windows * per_series);
             for i in 0..n {
                 for w in &per_window[mi] {
-                    values.extend_from_slice(&w[i * h * m..(i + 1) * h * m]);
+                    values.extend_from_slice(&w.values[i * per_series..(i + 1) * per_series]);
                 }
             }
-            push_columns(&mut frame, model.as_ref(), &values);
+            let all = Forecast {
+                values,
+                ..first.clone()
+            };
+            push_columns(&mut frame, model.as_ref(), &all);
         }
         Ok(frame)
     }
@@ -334,15 +359,14 @@ impl NeuralForecast {
                 c += step_size;
             }
         }
+        let origins: Vec<Origin> = specs
+            .iter()
+            .map(|&(series, cutoff)| Origin { series, cutoff })
+            .collect();
         for model in &self.models {
             let set = SeriesSet::from_frame(history, model.base(), None)?;
-            let l = model.base().input_size;
-            let windows: Vec<WindowSpec> = specs
-                .iter()
-                .map(|&(i, c)| window_at(i, c, l, set.y[i].len()))
-                .collect();
-            let values = forecast_windows(model.as_ref(), &set, &windows)?;
-            push_columns(&mut frame, model.as_ref(), &values);
+            let f = forecast(model.as_ref(), &set, &origins, false)?;
+            push_columns(&mut frame, model.as_ref(), &f);
         }
         Ok(frame)
     }
@@ -430,14 +454,11 @@ fn check_future_frame(df: &PanelFrame, f: &PanelFrame, h: usize) -> Result<(), N
     Ok(())
 }
 
-/// Appends the columns of one model: `values` is `[rows, m]` in row order.
-fn push_columns(frame: &mut ForecastFrame, model: &dyn NeuralModel, values: &[f32]) {
-    let loss = &model.base().loss;
-    let m = loss.outputsize_multiplier();
-    for (j, suffix) in loss.output_names().iter().enumerate() {
-        let col = values.chunks(m).map(|c| c[j]).collect();
+/// Appends the columns of one model's forecast, named after its alias and the head's suffixes.
+fn push_columns(frame: &mut ForecastFrame, model: &dyn NeuralModel, f: &Forecast) {
+    for (j, suffix) in f.columns.iter().enumerate() {
         frame
             .columns
-            .push((format!("{}{suffix}", model.alias()), col));
+            .push((format!("{}{suffix}", model.alias()), f.column(j)));
     }
 }

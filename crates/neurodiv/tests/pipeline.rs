@@ -137,6 +137,10 @@ fn cross_validation_returns_the_right_windows_and_cutoffs() {
     let refit = nf.cross_validation(&df, 2, 12, 12, true).unwrap();
     assert_eq!(refit.len(), 24);
     assert!(refit.column("MLP").unwrap().iter().all(|v| v.is_finite()));
+    // As in NeuralForecast, predict() after cross-validation forecasts from the end of the whole
+    // data, with the models of the last fit.
+    let fc = nf.predict(None).unwrap();
+    assert_eq!(fc.ds[0], df.freq().advance(&s.last_ds(), 1).unwrap());
 }
 
 #[test]

@@ -46,7 +46,24 @@ fn every_model_trains_with_every_compatible_loss() {
             );
             check_forecast(&what, &fc, H * df.n_series(), &columns);
         }
-        // NeuralForecast's MQLoss(level=[80, 90]) column names, spelled out.
+        // NeuralForecast's DistributionLoss and MQLoss column names, spelled out.
+        let dist = build(
+            name,
+            H,
+            L,
+            df.n_series(),
+            &[(
+                "loss",
+                "\"DistributionLoss(StudentT, level=[80], num_samples=20)\"".into(),
+            )],
+        );
+        let alias = dist.alias();
+        let (_, fc, _) = fit_predict(dist, &train);
+        let want: Vec<String> = ["", "-median", "-lo-80", "-hi-80"]
+            .iter()
+            .map(|s| format!("{alias}{s}"))
+            .collect();
+        assert_eq!(fc.column_names(), want, "{name}: DistributionLoss columns");
         let mq = build(
             name,
             H,
@@ -61,6 +78,42 @@ fn every_model_trains_with_every_compatible_loss() {
             .map(|s| format!("{alias}{s}"))
             .collect();
         assert_eq!(fc.column_names(), want, "{name}: MQLoss columns");
+    });
+}
+
+#[test]
+fn every_model_validates_with_every_compatible_loss() {
+    // A validation split with a check at every step scores each loss in the original scale
+    // (MASE with the windows' inputs, distributions by their likelihood).
+    for_each_model("validation", |name| {
+        let df = data_for(name);
+        let (train, _) = df.split_tail(H).unwrap();
+        for loss in compatible_losses() {
+            let what = format!("{name} with {loss} and val_size = {H}");
+            let probe = build(name, H, L, df.n_series(), &[]);
+            if probe.capabilities().multivariate && matches!(loss, Loss::MASE { .. }) {
+                continue;
+            }
+            let model = build(
+                name,
+                H,
+                L,
+                df.n_series(),
+                &[("loss", loss_json(&loss)), ("val_check_steps", "1".into())],
+            );
+            let (report, fc, _) = fit_predict_with_validation(model, &train, H);
+            assert_eq!(
+                report.valid_losses.len(),
+                report.steps,
+                "{what}: one check per step"
+            );
+            assert!(
+                report.valid_losses.iter().all(|(_, v)| v.is_finite()),
+                "{what}: validation losses {:?}",
+                report.valid_losses
+            );
+            assert_eq!(fc.len(), H * df.n_series(), "{what}: rows");
+        }
     });
 }
 
@@ -113,9 +166,8 @@ fn every_model_cross_validates_and_predicts_insample() {
         let ins = nf
             .predict_insample(H)
             .unwrap_or_else(|e| panic!("{name}: predict_insample: {e}"));
-        // The last refit (window 1 of 2, step h) saw all but the last h points.
-        let train_len = df.series(0).y.len() - H;
-        let per_series = (train_len - L - H) / H + 1;
+        // As in NeuralForecast, the history after cross-validation is the whole data.
+        let per_series = (df.series(0).y.len() - L - H) / H + 1;
         check_forecast(
             &format!("{name} predict_insample"),
             &ins,

@@ -92,10 +92,19 @@ pub fn fit_predict(
     model: Box<dyn NeuralModel>,
     train: &PanelFrame,
 ) -> (FitReport, ForecastFrame, NeuralForecast) {
+    fit_predict_with_validation(model, train, 0)
+}
+
+/// [`fit_predict`] holding out the last `val_size` points of each series for validation.
+pub fn fit_predict_with_validation(
+    model: Box<dyn NeuralModel>,
+    train: &PanelFrame,
+    val_size: usize,
+) -> (FitReport, ForecastFrame, NeuralForecast) {
     let alias = model.alias();
     let mut nf = NeuralForecast::new(vec![model], train.freq());
     let report = nf
-        .fit(train, 0)
+        .fit(train, val_size)
         .unwrap_or_else(|e| panic!("{alias}: fit: {e}"))
         .remove(0);
     let fc = nf
@@ -148,8 +157,15 @@ impl Drop for TempDir {
     }
 }
 
-/// The losses every univariate point/quantile model must train with.
+/// The losses every univariate model must train with (distributions with few draws, to stay
+/// fast).
 pub fn compatible_losses() -> Vec<Loss> {
+    let few_draws = |d| Loss::DistributionLoss {
+        distribution: d,
+        quantiles: neurodiv::optim::losses::levels_to_quantiles(&[80]),
+        num_samples: 50,
+        return_params: true,
+    };
     vec![
         Loss::MAE,
         Loss::MSE,
@@ -160,6 +176,8 @@ pub fn compatible_losses() -> Vec<Loss> {
         Loss::QuantileLoss { q: 0.5 },
         Loss::mq_from_levels(&[80, 90]),
         Loss::MASE { seasonality: 12 },
+        few_draws(Distribution::Normal),
+        few_draws(Distribution::StudentT),
     ]
 }
 

@@ -7,22 +7,30 @@
 //! `_weighted_mean`. `y`, `mask` and `y_insample` are treated as constants: the gradient flows
 //! to `y_hat` only. See `docs/losses.md` for the formulas.
 
+mod distribution;
 mod parse;
 mod point;
 mod quantile;
+mod serde_text;
 
+pub use distribution::{Distribution, sorted_quantile};
 pub use quantile::{levels_to_quantiles, quantile_name};
 
 use crate::OptimError;
 use neurodiv_autodiff::Var;
-use serde::{Deserialize, Serialize};
 
 /// NeuralForecast's default MQLoss levels.
 pub const DEFAULT_LEVELS: [u32; 2] = [80, 90];
 
-/// A loss, named after NeuralForecast's classes (`MAE()`, `MQLoss(level=[80, 90])`, ...).
+/// NeuralForecast's default number of draws for a distribution's empirical quantiles.
+pub const DEFAULT_NUM_SAMPLES: usize = 1000;
+
+/// A loss, named after NeuralForecast's classes (`MAE()`, `MQLoss(level=[80, 90])`,
+/// `DistributionLoss(StudentT, level=[80, 90])`, ...). It serialises as that text (see
+/// [`FromStr`](std::str::FromStr) and `Display`); configs written before this spelling, with
+/// serde's enum form (`{"MQLoss":{"quantiles":[...]}}`), still load.
 #[allow(clippy::upper_case_acronyms)]
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Loss {
     /// Mean absolute error (NeuralForecast's default).
     #[default]
@@ -55,6 +63,19 @@ pub enum Loss {
         /// The quantiles, in `(0, 1)`, distinct; [`Loss::mq_from_levels`] puts the median first.
         quantiles: Vec<f32>,
     },
+    /// A distribution's negative log-likelihood (`DistributionLoss`): the outputs are the
+    /// distribution's parameters, forecasts the mean and quantiles of `num_samples` draws.
+    DistributionLoss {
+        /// The distribution family.
+        distribution: Distribution,
+        /// The quantiles reported, in column order ([`Loss::mq_from_levels`]'s order for levels,
+        /// ascending for explicit quantiles).
+        quantiles: Vec<f32>,
+        /// Draws per forecast point for the mean and the quantiles (default 1000).
+        num_samples: usize,
+        /// Also report the distribution's parameters as columns.
+        return_params: bool,
+    },
 }
 
 impl Loss {
@@ -79,6 +100,16 @@ impl Loss {
         Self::mq_from_levels(&DEFAULT_LEVELS)
     }
 
+    /// `DistributionLoss(distribution, level=levels)` with NeuralForecast's other defaults.
+    pub fn distribution(distribution: Distribution, levels: &[u32]) -> Loss {
+        Loss::DistributionLoss {
+            distribution,
+            quantiles: levels_to_quantiles(levels),
+            num_samples: DEFAULT_NUM_SAMPLES,
+            return_params: false,
+        }
+    }
+
     /// NeuralForecast's class name (`"MAE"`, `"HuberLoss"`, `"MQLoss"`, ...).
     pub fn name(&self) -> &'static str {
         match self {
@@ -91,6 +122,7 @@ impl Loss {
             Loss::Huber { .. } => "HuberLoss",
             Loss::QuantileLoss { .. } => "QuantileLoss",
             Loss::MQLoss { .. } => "MQLoss",
+            Loss::DistributionLoss { .. } => "DistributionLoss",
         }
     }
 
@@ -111,6 +143,20 @@ impl Loss {
                 OptimError::invalid("delta", delta, "must be positive and finite"),
             ),
             Loss::QuantileLoss { q } => check_q(*q),
+            Loss::DistributionLoss {
+                quantiles,
+                num_samples,
+                ..
+            } => {
+                if *num_samples < 2 {
+                    return Err(OptimError::invalid(
+                        "num_samples",
+                        num_samples,
+                        "must be at least 2",
+                    ));
+                }
+                quantiles.iter().try_for_each(|&q| check_q(q))
+            }
             Loss::MQLoss { quantiles } => {
                 if quantiles.is_empty() {
                     return Err(OptimError::invalid(
@@ -144,27 +190,52 @@ impl Loss {
         }
     }
 
-    /// Outputs per horizon step: the number of quantiles for MQLoss, 1 otherwise.
+    /// Outputs per horizon step: the number of quantiles for MQLoss, the number of parameters
+    /// for a distribution, 1 otherwise.
     pub fn outputsize_multiplier(&self) -> usize {
         match self {
             Loss::MQLoss { quantiles } => quantiles.len(),
+            Loss::DistributionLoss { distribution, .. } => distribution.n_params(),
             _ => 1,
         }
     }
 
+    /// Whether the outputs are a distribution's parameters (NeuralForecast's
+    /// `is_distribution_output`).
+    pub fn is_distribution(&self) -> bool {
+        matches!(self, Loss::DistributionLoss { .. })
+    }
+
     /// Output-column suffixes, one per output (NeuralForecast's `output_names`): `[""]` for point
     /// losses, `["_ql0.9"]` for `QuantileLoss(q=0.9)`, and for MQLoss one per quantile in order,
-    /// e.g. `["-median", "-lo-90", "-lo-80", "-hi-80", "-hi-90"]` for levels `[80, 90]`.
+    /// e.g. `["-median", "-lo-90", "-lo-80", "-hi-80", "-hi-90"]` for levels `[80, 90]`; for a
+    /// distribution `""` (the sample mean) followed by the quantiles' names and, with
+    /// `return_params`, the parameters' (`-loc`, `-scale`, ...).
     pub fn output_names(&self) -> Vec<String> {
         match self {
             Loss::QuantileLoss { q } => vec![format!("_ql{q}")],
             Loss::MQLoss { quantiles } => quantiles.iter().map(|&q| quantile_name(q)).collect(),
+            Loss::DistributionLoss {
+                distribution,
+                quantiles,
+                return_params,
+                ..
+            } => std::iter::once(String::new())
+                .chain(quantiles.iter().map(|&q| quantile_name(q)))
+                .chain(
+                    distribution
+                        .param_names()
+                        .iter()
+                        .filter(|_| *return_params)
+                        .map(|p| p.to_string()),
+                )
+                .collect(),
             _ => vec![String::new()],
         }
     }
 
-    /// Which output is the point forecast: the quantile closest to 0.5 for MQLoss (0 for
-    /// levels), else 0.
+    /// Which output column is the point forecast: the quantile closest to 0.5 for MQLoss (0 for
+    /// levels), the sample mean (0) for a distribution, else 0.
     pub fn point_index(&self) -> usize {
         match self {
             Loss::MQLoss { quantiles } => quantile::median_index(quantiles),
@@ -172,11 +243,14 @@ impl Loss {
         }
     }
 
-    /// The quantiles of the outputs (QuantileLoss and MQLoss), else `None`.
+    /// The quantiles of the output columns (QuantileLoss, MQLoss, DistributionLoss), else
+    /// `None`.
     pub fn quantiles(&self) -> Option<&[f32]> {
         match self {
             Loss::QuantileLoss { q } => Some(std::slice::from_ref(q)),
-            Loss::MQLoss { quantiles } => Some(quantiles),
+            Loss::MQLoss { quantiles } | Loss::DistributionLoss { quantiles, .. } => {
+                Some(quantiles)
+            }
             _ => None,
         }
     }
@@ -201,7 +275,9 @@ impl Loss {
 
     /// The loss as a 0-d tensor. `y` and `mask` are `[B, h]` (mask of 0/1), `y_hat` is
     /// `[B, h, m]` (or `[B, h]` for point losses), `horizon_weight` has `h` values, and
-    /// `y_insample` (`[B, L]`) is needed by MASE only.
+    /// `y_insample` (`[B, L]`) is needed by MASE only. A `DistributionLoss` takes `y_hat` as the
+    /// raw parameters in `y`'s space (location 0, scale 1; see [`Loss::distribution_nll`] for
+    /// anchored parameters).
     ///
     /// # Panics
     /// On shape mismatches, a horizon weight of the wrong length, or MASE without `y_insample`
@@ -237,6 +313,11 @@ impl Loss {
             Loss::Huber { delta } => point::huber_terms(y, point_forecast(), *delta),
             Loss::QuantileLoss { q } => quantile::pinball_terms(y, point_forecast(), *q),
             Loss::MQLoss { quantiles } => quantile::mq_terms(y, y_hat, quantiles),
+            Loss::DistributionLoss { .. } => {
+                let zero = y.constant(neurodiv_autodiff::Tensor::zeros(&[ys[0], 1]));
+                let one = y.constant(neurodiv_autodiff::Tensor::ones(&[ys[0], 1]));
+                return self.distribution_nll(y, y_hat, zero, one, mask, horizon_weight);
+            }
         };
         let mean = point::weighted_mean(terms, &w);
         match self {
@@ -244,5 +325,29 @@ impl Loss {
             Loss::SMAPE => mean.mul_scalar(2.0),
             _ => mean,
         }
+    }
+
+    /// NeuralForecast's distribution loss: the mean negative log-likelihood of `y` (`[B, h]`,
+    /// original scale) under the distribution whose raw parameters `raw` (`[B, h, m]`, scaled
+    /// space) are anchored to each row's `loc` and `scale` (`[B, 1]`), weighted by `mask`
+    /// (`[B, h]`) and the horizon weights and divided by `max(Σ weights, 1)`.
+    ///
+    /// # Panics
+    /// When the loss is not a `DistributionLoss`, or on shape mismatches (bugs in the caller).
+    pub fn distribution_nll<'t>(
+        &self,
+        y: Var<'t>,
+        raw: Var<'t>,
+        loc: Var<'t>,
+        scale: Var<'t>,
+        mask: Var<'t>,
+        horizon_weight: Option<&[f32]>,
+    ) -> Var<'t> {
+        let Loss::DistributionLoss { distribution, .. } = self else {
+            panic!("Loss::distribution_nll called on {}", self.name());
+        };
+        let params = distribution.decouple(raw, loc, scale);
+        let w = point::weights(mask, horizon_weight);
+        distribution::weighted_average(distribution.neg_log_prob(&params, y), w.w)
     }
 }

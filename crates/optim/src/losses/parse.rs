@@ -1,15 +1,20 @@
-//! Reading and printing losses in NeuralForecast's spelling: `MAE`, `MASE(seasonality=12)`,
-//! `HuberLoss(delta=0.5)`, `QuantileLoss(q=0.9)`, `MQLoss(level=[80, 90])`,
-//! `MQLoss(quantiles=[0.1, 0.5, 0.9])`. Names are case-insensitive; arguments may be given by
-//! keyword or position; without arguments the defaults are NeuralForecast's (`delta = 1`,
-//! `level = [80, 90]`), plus `seasonality = 1` for MASE and `q = 0.5` for QuantileLoss (which
-//! NeuralForecast requires explicitly).
+//! Reading and printing losses in NeuralForecast's spelling, a class name with arguments:
+//! `MAE`, `MASE(seasonality=12)`, `HuberLoss(delta=0.5)`, `QuantileLoss(q=0.9)`,
+//! `MQLoss(level=[80, 90])`, `MQLoss(quantiles=[0.1, 0.5, 0.9])`,
+//! `DistributionLoss(StudentT, level=[80, 90])`,
+//! `DistributionLoss(distribution="Normal", quantiles=[0.1, 0.9], num_samples=500,
+//! return_params=True)`. Names are case-insensitive; arguments may be given by keyword or in
+//! NeuralForecast's positional order; strings may be quoted or bare; without arguments the
+//! defaults are NeuralForecast's (`delta = 1`, `level = [80, 90]`, `num_samples = 1000`), plus
+//! `seasonality = 1` for MASE and `q = 0.5` for QuantileLoss (which NeuralForecast requires).
 
-use super::{Loss, levels_to_quantiles};
+use super::distribution::DISTRIBUTION_NAMES;
+use super::{DEFAULT_LEVELS, DEFAULT_NUM_SAMPLES, Distribution, Loss, levels_to_quantiles};
 use crate::OptimError;
 use std::str::FromStr;
 
-const NAMES: &str = "MAE, MSE, RMSE, MAPE, SMAPE, MASE, HuberLoss, QuantileLoss, MQLoss";
+const NAMES: &str =
+    "MAE, MSE, RMSE, MAPE, SMAPE, MASE, HuberLoss, QuantileLoss, MQLoss, DistributionLoss";
 
 fn parse_err(input: &str, reason: impl Into<String>) -> OptimError {
     OptimError::Parse {
@@ -19,56 +24,144 @@ fn parse_err(input: &str, reason: impl Into<String>) -> OptimError {
     }
 }
 
-/// Splits `key=value` (or a bare value) and checks the key.
-fn single_arg<'a>(input: &str, args: &'a str, key: &str) -> Result<Option<&'a str>, OptimError> {
-    let args = args.trim();
-    if args.is_empty() {
-        return Ok(None);
+/// The arguments of one call, split at the top-level commas, as `(keyword, value)` pairs.
+struct Args<'a> {
+    input: &'a str,
+    items: Vec<(Option<String>, &'a str)>,
+    used: Vec<bool>,
+}
+
+impl<'a> Args<'a> {
+    fn split(input: &'a str, args: &'a str) -> Result<Self, OptimError> {
+        let mut items: Vec<(Option<String>, &str)> = Vec::new();
+        let (mut depth, mut start) = (0i32, 0);
+        let bytes = args.as_bytes();
+        for i in 0..=bytes.len() {
+            let c = bytes.get(i).copied().unwrap_or(b',');
+            match c {
+                b'[' | b'(' => depth += 1,
+                b']' | b')' => depth -= 1,
+                b',' if depth == 0 => {
+                    let item = args[start..i].trim();
+                    start = i + 1;
+                    if item.is_empty() {
+                        if i < bytes.len() {
+                            return Err(parse_err(input, "empty argument"));
+                        }
+                        continue;
+                    }
+                    let (key, value) = match item.split_once('=') {
+                        Some((k, v)) if !k.contains('[') => {
+                            (Some(k.trim().to_ascii_lowercase()), v.trim())
+                        }
+                        _ => (None, item),
+                    };
+                    if key.is_none() && items.iter().any(|(k, _)| k.is_some()) {
+                        return Err(parse_err(
+                            input,
+                            format!("positional argument {item:?} after a keyword argument"),
+                        ));
+                    }
+                    items.push((key, value));
+                }
+                _ => {}
+            }
+            if depth < 0 {
+                return Err(parse_err(input, "unbalanced brackets"));
+            }
+        }
+        if depth != 0 {
+            return Err(parse_err(input, "unbalanced brackets"));
+        }
+        let used = vec![false; items.len()];
+        Ok(Args { input, items, used })
     }
-    match args.split_once('=') {
-        Some((k, v)) if k.trim().eq_ignore_ascii_case(key) => Ok(Some(v.trim())),
-        Some((k, _)) => Err(parse_err(
-            input,
-            format!("unknown argument {:?}; expected {key}", k.trim()),
-        )),
-        None => Ok(Some(args)),
+
+    /// The argument called `key`, or the positional one at `position`.
+    fn take(&mut self, key: &str, position: usize) -> Option<&'a str> {
+        let at = self
+            .items
+            .iter()
+            .position(|(k, _)| k.as_deref() == Some(key))
+            .or_else(|| (self.items.get(position)?.0.is_none()).then_some(position))?;
+        self.used[at] = true;
+        Some(self.items[at].1)
+    }
+
+    /// Fails on an argument no `take` asked for.
+    fn finish(self, expected: &str) -> Result<(), OptimError> {
+        match self.used.iter().position(|u| !u) {
+            None => Ok(()),
+            Some(i) => Err(parse_err(
+                self.input,
+                match &self.items[i].0 {
+                    Some(k) => format!("unknown argument {k:?}; expected {expected}"),
+                    None => format!("too many arguments; expected {expected}"),
+                },
+            )),
+        }
+    }
+
+    fn number<T: FromStr>(&self, v: &str) -> Result<T, OptimError> {
+        v.trim()
+            .parse()
+            .map_err(|_| parse_err(self.input, format!("{:?} is not a valid number", v.trim())))
+    }
+
+    fn list<T: FromStr>(&self, v: &str) -> Result<Vec<T>, OptimError> {
+        let v = v.trim();
+        let inner = v
+            .strip_prefix('[')
+            .and_then(|s| s.strip_suffix(']'))
+            .ok_or_else(|| parse_err(self.input, format!("{v:?} is not a list like [80, 90]")))?;
+        if inner.trim().is_empty() {
+            return Ok(Vec::new());
+        }
+        inner.split(',').map(|x| self.number(x)).collect()
+    }
+
+    fn flag(&self, v: &str) -> Result<bool, OptimError> {
+        match v.trim().to_ascii_lowercase().as_str() {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            other => Err(parse_err(
+                self.input,
+                format!("{other:?} is not True or False"),
+            )),
+        }
     }
 }
 
-fn number<T: FromStr>(input: &str, v: &str) -> Result<T, OptimError> {
-    v.trim()
-        .parse()
-        .map_err(|_| parse_err(input, format!("{:?} is not a valid number", v.trim())))
-}
-
-fn list<T: FromStr>(input: &str, v: &str) -> Result<Vec<T>, OptimError> {
+fn unquote(v: &str) -> &str {
     let v = v.trim();
-    let inner = v
-        .strip_prefix('[')
-        .and_then(|s| s.strip_suffix(']'))
-        .ok_or_else(|| parse_err(input, format!("{v:?} is not a list like [80, 90]")))?;
-    if inner.trim().is_empty() {
-        return Ok(Vec::new());
-    }
-    inner.split(',').map(|x| number(input, x)).collect()
+    v.strip_prefix('"')
+        .and_then(|s| s.strip_suffix('"'))
+        .or_else(|| v.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')))
+        .unwrap_or(v)
 }
 
-fn parse_mq(input: &str, args: &str) -> Result<Loss, OptimError> {
-    let args = args.trim();
-    if args.is_empty() {
-        return Ok(Loss::mq_default());
-    }
-    let (key, value) = match args.split_once('=') {
-        Some((k, v)) => (k.trim().to_ascii_lowercase(), v),
-        None => ("level".to_string(), args),
-    };
-    match key.as_str() {
-        "level" => Ok(Loss::mq_from_levels(&list::<u32>(input, value)?)),
-        "quantiles" => Ok(Loss::mq_from_quantiles(&list::<f32>(input, value)?)),
-        _ => Err(parse_err(
-            input,
-            format!("unknown argument {key:?}; expected level or quantiles"),
-        )),
+/// `level=[..]` or `quantiles=[..]` (at most one), NeuralForecast's interval arguments.
+fn interval_quantiles(
+    a: &mut Args<'_>,
+    level_at: usize,
+    quantiles_at: usize,
+    sort: bool,
+) -> Result<Vec<f32>, OptimError> {
+    let level = a.take("level", level_at);
+    let quantiles = a
+        .take("quantiles", quantiles_at)
+        .filter(|q| !unquote(q).eq_ignore_ascii_case("none"));
+    match (level, quantiles) {
+        (Some(_), Some(_)) => Err(parse_err(a.input, "give level or quantiles, not both")),
+        (_, Some(q)) => {
+            let mut qs = super::quantile::dedup_quantiles(&a.list::<f32>(q)?);
+            if sort {
+                qs.sort_by(f32::total_cmp);
+            }
+            Ok(qs)
+        }
+        (Some(l), None) => Ok(levels_to_quantiles(&a.list::<u32>(l)?)),
+        (None, None) => Ok(levels_to_quantiles(&DEFAULT_LEVELS)),
     }
 }
 
@@ -86,29 +179,59 @@ impl FromStr for Loss {
             }
             None => (t, ""),
         };
-        let no_args = |loss: Loss| {
-            if args.trim().is_empty() {
-                Ok(loss)
-            } else {
-                Err(parse_err(s, format!("{} takes no arguments", loss.name())))
+        let mut a = Args::split(s, args)?;
+        let (loss, expected) = match name.to_ascii_lowercase().as_str() {
+            "mae" => (Loss::MAE, "no arguments"),
+            "mse" => (Loss::MSE, "no arguments"),
+            "rmse" => (Loss::RMSE, "no arguments"),
+            "mape" => (Loss::MAPE, "no arguments"),
+            "smape" => (Loss::SMAPE, "no arguments"),
+            "mase" => {
+                let seasonality = a.take("seasonality", 0).map_or(Ok(1), |v| a.number(v))?;
+                (Loss::MASE { seasonality }, "seasonality")
             }
-        };
-        let loss = match name.to_ascii_lowercase().as_str() {
-            "mae" => no_args(Loss::MAE)?,
-            "mse" => no_args(Loss::MSE)?,
-            "rmse" => no_args(Loss::RMSE)?,
-            "mape" => no_args(Loss::MAPE)?,
-            "smape" => no_args(Loss::SMAPE)?,
-            "mase" => Loss::MASE {
-                seasonality: single_arg(s, args, "seasonality")?.map_or(Ok(1), |v| number(s, v))?,
-            },
-            "huberloss" | "huber" => Loss::Huber {
-                delta: single_arg(s, args, "delta")?.map_or(Ok(1.0), |v| number(s, v))?,
-            },
-            "quantileloss" => Loss::QuantileLoss {
-                q: single_arg(s, args, "q")?.map_or(Ok(0.5), |v| number(s, v))?,
-            },
-            "mqloss" => parse_mq(s, args)?,
+            "huberloss" | "huber" => {
+                let delta = a.take("delta", 0).map_or(Ok(1.0), |v| a.number(v))?;
+                (Loss::Huber { delta }, "delta")
+            }
+            "quantileloss" => {
+                let q = a.take("q", 0).map_or(Ok(0.5), |v| a.number(v))?;
+                (Loss::QuantileLoss { q }, "q")
+            }
+            "mqloss" => {
+                let quantiles = interval_quantiles(&mut a, 0, 1, false)?;
+                (Loss::MQLoss { quantiles }, "level or quantiles")
+            }
+            "distributionloss" => {
+                let d = a.take("distribution", 0).ok_or_else(|| {
+                    parse_err(
+                        s,
+                        format!("name the distribution: one of {DISTRIBUTION_NAMES}"),
+                    )
+                })?;
+                let distribution = Distribution::from_name(unquote(d)).ok_or_else(|| {
+                    parse_err(
+                        s,
+                        format!("unknown distribution {d:?}; expected one of {DISTRIBUTION_NAMES}"),
+                    )
+                })?;
+                let quantiles = interval_quantiles(&mut a, 1, 2, true)?;
+                let num_samples = a
+                    .take("num_samples", 3)
+                    .map_or(Ok(DEFAULT_NUM_SAMPLES), |v| a.number(v))?;
+                let return_params = a
+                    .take("return_params", 4)
+                    .map_or(Ok(false), |v| a.flag(v))?;
+                (
+                    Loss::DistributionLoss {
+                        distribution,
+                        quantiles,
+                        num_samples,
+                        return_params,
+                    },
+                    "distribution, level, quantiles, num_samples, return_params",
+                )
+            }
             _ => {
                 return Err(OptimError::UnknownName {
                     kind: "loss",
@@ -117,6 +240,7 @@ impl FromStr for Loss {
                 });
             }
         };
+        a.finish(expected)?;
         loss.validate()?;
         Ok(loss)
     }
@@ -144,6 +268,20 @@ fn write_list<T: std::fmt::Display>(f: &mut std::fmt::Formatter<'_>, xs: &[T]) -
     f.write_str("]")
 }
 
+/// `level=[..]` when the quantiles are those of integer levels, else `quantiles=[..]`.
+fn write_interval(f: &mut std::fmt::Formatter<'_>, quantiles: &[f32]) -> std::fmt::Result {
+    match as_levels(quantiles) {
+        Some(l) => {
+            f.write_str("level=")?;
+            write_list(f, &l)
+        }
+        None => {
+            f.write_str("quantiles=")?;
+            write_list(f, quantiles)
+        }
+    }
+}
+
 impl std::fmt::Display for Loss {
     /// NeuralForecast's spelling, readable back with [`FromStr`].
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -151,18 +289,27 @@ impl std::fmt::Display for Loss {
             Loss::MASE { seasonality } => write!(f, "MASE(seasonality={seasonality})"),
             Loss::Huber { delta } => write!(f, "HuberLoss(delta={delta})"),
             Loss::QuantileLoss { q } => write!(f, "QuantileLoss(q={q})"),
-            Loss::MQLoss { quantiles } => match as_levels(quantiles) {
-                Some(l) => {
-                    f.write_str("MQLoss(level=")?;
-                    write_list(f, &l)?;
-                    f.write_str(")")
+            Loss::MQLoss { quantiles } => {
+                f.write_str("MQLoss(")?;
+                write_interval(f, quantiles)?;
+                f.write_str(")")
+            }
+            Loss::DistributionLoss {
+                distribution,
+                quantiles,
+                num_samples,
+                return_params,
+            } => {
+                write!(f, "DistributionLoss({}, ", distribution.name())?;
+                write_interval(f, quantiles)?;
+                if *num_samples != DEFAULT_NUM_SAMPLES {
+                    write!(f, ", num_samples={num_samples}")?;
                 }
-                None => {
-                    f.write_str("MQLoss(quantiles=")?;
-                    write_list(f, quantiles)?;
-                    f.write_str(")")
+                if *return_params {
+                    f.write_str(", return_params=True")?;
                 }
-            },
+                f.write_str(")")
+            }
             other => f.write_str(other.name()),
         }
     }
