@@ -161,7 +161,8 @@ pub fn fit(
         // Buffers (BatchNorm running statistics) get zero gradients but the optimizer may still
         // move them (weight decay); put them back, then apply the values the pass proposed.
         let buffers = model.params().buffer_snapshot();
-        optimizer.step(scheduler.lr(step), model.params_mut().tensors_mut(), &grads);
+        let mut params: Vec<_> = model.params_mut().tensors_mut().iter_mut().collect();
+        optimizer.step(scheduler.lr(step), &mut params, &grads);
         let store = model.params_mut();
         for (id, value) in buffers.into_iter().chain(buffer_updates) {
             store.set_buffer(id, value);
