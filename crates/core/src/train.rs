@@ -198,16 +198,13 @@ impl<'a> Trainer<'a> {
         if let Some(c) = self.base.gradient_clip_val {
             clip_grad_norm(&mut grads, c);
         }
-        // Buffers (BatchNorm running statistics) get zero gradients but the optimizer may still
-        // move them (weight decay); put them back, then apply the values the pass proposed.
-        let buffers = model.params().buffer_snapshot();
-        self.optimizer.step(
-            self.scheduler.lr(step),
-            model.params_mut().tensors_mut(),
-            &grads,
-        );
+        // The optimizer steps the trainable parameters only; then the buffer values the pass
+        // proposed (BatchNorm running statistics) are written.
+        let mut params = model.params_mut().trainable_mut();
+        self.optimizer
+            .step(self.scheduler.lr(step), &mut params, &grads);
         let store = model.params_mut();
-        for (id, value) in buffers.into_iter().chain(buffer_updates) {
+        for (id, value) in buffer_updates {
             store.set_buffer(id, value);
         }
         self.report.train_losses.push(loss_value);

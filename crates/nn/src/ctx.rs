@@ -1,7 +1,7 @@
 //! The forward-pass context: parameters bound to a tape, the random stream for dropout, and the
 //! buffer updates a training pass proposes.
 
-use crate::{ParamId, ParamStore};
+use crate::{ParamId, ParamRole, ParamStore};
 use neurodiv_autodiff::{Grads, Tape, Tensor, Var};
 use neurodiv_kernels::Rng;
 
@@ -10,35 +10,31 @@ use neurodiv_kernels::Rng;
 pub struct Ctx<'t> {
     tape: &'t Tape,
     params: Vec<Var<'t>>,
-    buffer: Vec<bool>,
+    roles: Vec<ParamRole>,
     buffer_updates: Vec<(ParamId, Tensor)>,
     /// Random stream for dropout and other stochastic layers in this pass.
     pub rng: Rng,
 }
 
 impl<'t> Ctx<'t> {
-    /// Puts every parameter of `store` on `tape` (as a gradient-wanting leaf when the tape
-    /// records gradients). Buffers go on as constants: they get no gradient.
+    /// Puts every entry of `store` on `tape`: trainable parameters as gradient-wanting leaves
+    /// (when the tape records gradients), frozen parameters and buffers as constants, so the
+    /// backward pass computes and keeps no gradient for them.
     pub fn new(tape: &'t Tape, store: &ParamStore, rng: Rng) -> Self {
-        let buffer: Vec<bool> = (0..store.len())
-            .map(|i| store.is_buffer(ParamId(i)))
-            .collect();
+        let roles: Vec<ParamRole> = (0..store.len()).map(|i| store.role(ParamId(i))).collect();
         let params = store
             .tensors()
             .iter()
-            .zip(&buffer)
-            .map(|(t, &b)| {
-                if b {
-                    tape.constant(t.clone())
-                } else {
-                    tape.param(t.clone())
-                }
+            .zip(&roles)
+            .map(|(t, &role)| match role {
+                ParamRole::Trainable => tape.param(t.clone()),
+                ParamRole::Frozen | ParamRole::Buffer => tape.constant(t.clone()),
             })
             .collect();
         Ctx {
             tape,
             params,
-            buffer,
+            roles,
             buffer_updates: Vec::new(),
             rng,
         }
@@ -75,7 +71,7 @@ impl<'t> Ctx<'t> {
     /// When `id` is not a buffer or the shapes differ (a bug in a layer).
     pub fn set_buffer(&mut self, id: ParamId, value: Tensor) {
         assert!(
-            self.buffer[id.0],
+            self.roles[id.0] == ParamRole::Buffer,
             "Ctx::set_buffer: entry {} is not a buffer",
             id.0
         );
@@ -94,12 +90,15 @@ impl<'t> Ctx<'t> {
         std::mem::take(&mut self.buffer_updates)
     }
 
-    /// The gradients of every parameter in store order (zeros for those the loss did not reach,
-    /// and always for buffers).
+    /// The gradients of the trainable parameters, one per trainable parameter in store order
+    /// (the order of [`ParamStore::trainable_mut`] and [`ParamStore::trainable_ids`]); zeros for
+    /// those the loss did not reach. Frozen parameters and buffers have no entry.
     pub fn param_grads(&self, grads: &mut Grads) -> Vec<Tensor> {
         self.params
             .iter()
-            .map(|&v| grads.take(v).unwrap_or_else(|| Tensor::zeros(&v.shape())))
+            .zip(&self.roles)
+            .filter(|&(_, &role)| role == ParamRole::Trainable)
+            .map(|(&v, _)| grads.take(v).unwrap_or_else(|| Tensor::zeros(&v.shape())))
             .collect()
     }
 }

@@ -18,4 +18,4 @@ pub use ctx::Ctx;
 pub use layers::{Activation, Linear, Mlp};
 pub use norm::{Dropout, Embedding, LayerNorm};
 pub use revin::{RevIN, RevINStats};
-pub use store::{ParamId, ParamStore};
+pub use store::{ParamId, ParamRole, ParamStore, RoleError};

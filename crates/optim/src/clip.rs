@@ -3,7 +3,8 @@
 use neurodiv_autodiff::Tensor;
 
 /// The global L2 norm of all gradients, accumulated in f64 tensor by tensor, element by element
-/// in order (deterministic).
+/// in order (deterministic). Pass the trainable parameters' gradients (`Ctx::param_grads`):
+/// frozen parameters and buffers have none, as in PyTorch, where they have no `.grad`.
 pub fn grad_norm(grads: &[Tensor]) -> f64 {
     let mut sq = 0.0f64;
     for g in grads {

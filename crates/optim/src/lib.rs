@@ -2,7 +2,8 @@
 //!
 //! - [`optimizer`]: [`Adam`], AdamW, [`Sgd`], [`RmsProp`] with PyTorch's update rules, behind
 //!   the [`Optimizer`] trait; [`OptimizerKind`] (by name) and [`OptimizerConfig`] (with
-//!   settings) build an [`AnyOptimizer`], whose state serialises for resuming training.
+//!   settings) build an [`AnyOptimizer`], whose state serialises for resuming training. They
+//!   step the trainable parameters only, so frozen parameters and buffers carry no state.
 //! - [`scheduler`]: [`StepLr`] (NeuralForecast's default decay), [`CosineAnnealing`],
 //!   [`Warmup`], [`ReduceOnPlateau`], gathered in [`Schedule`].
 //! - [`clip`]: [`clip_grad_norm`] and [`grads_are_finite`].
@@ -14,10 +15,10 @@
 //!
 //! let mut opt = "adam".parse::<OptimizerKind>().unwrap().build();
 //! let sched = StepLr::neuralforecast(1e-3, 1000, 3); // halves every 333 steps
-//! let mut params = vec![Tensor::from_vec(&[2], vec![1.0, -1.0])];
+//! let mut w = Tensor::from_vec(&[2], vec![1.0, -1.0]);
 //! let grads = vec![Tensor::from_vec(&[2], vec![0.5, -0.5])];
-//! opt.step(sched.lr(0), &mut params, &grads);
-//! assert!(params[0].data()[0] < 1.0);
+//! opt.step(sched.lr(0), &mut [&mut w], &grads);
+//! assert!(w.data()[0] < 1.0);
 //! ```
 
 pub mod clip;

@@ -5,6 +5,7 @@ use crate::OptimError;
 use crate::error::check_at_least;
 use neurodiv_autodiff::Tensor;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 
 /// Settings of Adam / AdamW. Hyper-parameters are f64, like PyTorch's Python floats.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -120,8 +121,8 @@ impl Adam {
         self.state = None;
     }
 
-    /// Checks that the state (if any) fits `params`.
-    pub fn check_state(&self, params: &[Tensor]) -> Result<(), OptimError> {
+    /// Checks that the state (if any) fits the trainable parameters `params`.
+    pub fn check_state<P: Borrow<Tensor>>(&self, params: &[P]) -> Result<(), OptimError> {
         match &self.state {
             None => Ok(()),
             Some(s) => {
@@ -143,7 +144,7 @@ pub(crate) fn lerp(start: f32, end: f32, w: f32) -> f32 {
 }
 
 impl Optimizer for Adam {
-    fn step(&mut self, lr: f32, params: &mut [Tensor], grads: &[Tensor]) {
+    fn step(&mut self, lr: f32, params: &mut [&mut Tensor], grads: &[Tensor]) {
         let op = if self.decoupled { "AdamW" } else { "Adam" };
         assert_pairs(op, params, grads);
         let state = self.state.get_or_insert_with(|| AdamState {
@@ -190,5 +191,12 @@ impl Optimizer for Adam {
                 p[j] += -step_size * m[j] / denom;
             }
         }
+    }
+
+    fn state_tensors(&self) -> Vec<&Tensor> {
+        self.state
+            .iter()
+            .flat_map(|s| s.exp_avg.iter().chain(&s.exp_avg_sq))
+            .collect()
     }
 }

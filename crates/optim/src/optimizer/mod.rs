@@ -1,5 +1,11 @@
 //! Optimizers with PyTorch's update rules, operating on parameter lists in a fixed order.
 //!
+//! The list is the model's *trainable* parameters (`ParamStore::trainable_mut` in
+//! `neurodiv-nn`, paired with `Ctx::param_grads`): frozen parameters and buffers are never
+//! passed, so they get no optimizer state. Each parameter's update depends only on its own
+//! gradient and state, so stepping a sub-list gives those parameters exactly the values that
+//! stepping a longer list would.
+//!
 //! Every optimizer follows the single-tensor (for-loop) implementation of `torch.optim` on CPU:
 //! hyper-parameters are kept in f64 like Python floats, scalar factors (bias corrections, step
 //! sizes) are computed in f64 and cast to f32, and the element-wise updates run in f32 in the same
@@ -18,16 +24,30 @@ pub use sgd::{Sgd, SgdConfig};
 use crate::OptimError;
 use neurodiv_autodiff::Tensor;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 use std::str::FromStr;
 
 /// A first-order optimizer: updates `params` in place from `grads` (same order, same shapes).
 pub trait Optimizer: Send + Sync + std::fmt::Debug {
-    /// One update with learning rate `lr`.
+    /// One update with learning rate `lr` of the trainable parameters `params`.
     ///
     /// # Panics
     /// When `params` and `grads` differ in length or shapes, or differ from the state built by
     /// earlier steps (a bug in the caller: the parameter list must keep its order and shapes).
-    fn step(&mut self, lr: f32, params: &mut [Tensor], grads: &[Tensor]);
+    fn step(&mut self, lr: f32, params: &mut [&mut Tensor], grads: &[Tensor]);
+
+    /// The state tensors (moments, momentum buffers), empty before the first step.
+    fn state_tensors(&self) -> Vec<&Tensor>;
+
+    /// Number of state tensors.
+    fn state_len(&self) -> usize {
+        self.state_tensors().len()
+    }
+
+    /// Number of scalar values held in the state.
+    fn state_numel(&self) -> usize {
+        self.state_tensors().iter().map(|t| t.numel()).sum()
+    }
 }
 
 /// Which optimizer to use, by name (NeuralForecast's `optimizer`; default Adam).
@@ -166,9 +186,9 @@ pub enum AnyOptimizer {
 }
 
 impl AnyOptimizer {
-    /// Checks that the state (if any) fits `params`: same count and shapes. Call after loading
-    /// a checkpoint.
-    pub fn check_state(&self, params: &[Tensor]) -> Result<(), OptimError> {
+    /// Checks that the state (if any) fits the trainable parameters `params`: same count and
+    /// shapes. Call after loading a checkpoint.
+    pub fn check_state<P: Borrow<Tensor>>(&self, params: &[P]) -> Result<(), OptimError> {
         match self {
             AnyOptimizer::Adam(o) => o.check_state(params),
             AnyOptimizer::Sgd(o) => o.check_state(params),
@@ -187,17 +207,25 @@ impl AnyOptimizer {
 }
 
 impl Optimizer for AnyOptimizer {
-    fn step(&mut self, lr: f32, params: &mut [Tensor], grads: &[Tensor]) {
+    fn step(&mut self, lr: f32, params: &mut [&mut Tensor], grads: &[Tensor]) {
         match self {
             AnyOptimizer::Adam(o) => o.step(lr, params, grads),
             AnyOptimizer::Sgd(o) => o.step(lr, params, grads),
             AnyOptimizer::RmsProp(o) => o.step(lr, params, grads),
         }
     }
+
+    fn state_tensors(&self) -> Vec<&Tensor> {
+        match self {
+            AnyOptimizer::Adam(o) => o.state_tensors(),
+            AnyOptimizer::Sgd(o) => o.state_tensors(),
+            AnyOptimizer::RmsProp(o) => o.state_tensors(),
+        }
+    }
 }
 
 /// Panics unless `params` and `grads` pair up (a caller bug).
-pub(crate) fn assert_pairs(op: &str, params: &[Tensor], grads: &[Tensor]) {
+pub(crate) fn assert_pairs(op: &str, params: &[&mut Tensor], grads: &[Tensor]) {
     assert_eq!(
         params.len(),
         grads.len(),
@@ -217,10 +245,10 @@ pub(crate) fn assert_pairs(op: &str, params: &[Tensor], grads: &[Tensor]) {
 }
 
 /// `Ok` when every buffer in `bufs` has the shape of the matching parameter.
-pub(crate) fn check_buffers(
+pub(crate) fn check_buffers<P: Borrow<Tensor>>(
     what: &str,
     bufs: &[Tensor],
-    params: &[Tensor],
+    params: &[P],
 ) -> Result<(), OptimError> {
     if bufs.len() != params.len() {
         return Err(OptimError::StateMismatch(format!(
@@ -230,6 +258,7 @@ pub(crate) fn check_buffers(
         )));
     }
     for (i, (b, p)) in bufs.iter().zip(params).enumerate() {
+        let p: &Tensor = p.borrow();
         if b.shape() != p.shape() {
             return Err(OptimError::StateMismatch(format!(
                 "{what} tensor {i} has shape {:?}, the parameter {:?}",
@@ -242,13 +271,13 @@ pub(crate) fn check_buffers(
 }
 
 /// Panics unless the state buffers match the parameters (state from another model).
-pub(crate) fn assert_buffers(op: &str, bufs: &[Tensor], params: &[Tensor]) {
+pub(crate) fn assert_buffers(op: &str, bufs: &[Tensor], params: &[&mut Tensor]) {
     if let Err(e) = check_buffers(op, bufs, params) {
         panic!("{op}: {e}");
     }
 }
 
 /// Zeros shaped like each parameter.
-pub(crate) fn zeros_like(params: &[Tensor]) -> Vec<Tensor> {
+pub(crate) fn zeros_like(params: &[&mut Tensor]) -> Vec<Tensor> {
     params.iter().map(|p| Tensor::zeros(p.shape())).collect()
 }

@@ -6,6 +6,7 @@ use crate::OptimError;
 use crate::error::check_at_least;
 use neurodiv_autodiff::Tensor;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 
 /// Settings of RMSprop (PyTorch's defaults: alpha 0.99, eps 1e-8, the rest zero/false).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -93,8 +94,8 @@ impl RmsProp {
         self.state = None;
     }
 
-    /// Checks that the state (if any) fits `params`.
-    pub fn check_state(&self, params: &[Tensor]) -> Result<(), OptimError> {
+    /// Checks that the state (if any) fits the trainable parameters `params`.
+    pub fn check_state<P: Borrow<Tensor>>(&self, params: &[P]) -> Result<(), OptimError> {
         let Some(s) = &self.state else { return Ok(()) };
         check_buffers("RMSprop square_avg", &s.square_avg, params)?;
         if let Some(b) = &s.grad_avg {
@@ -115,7 +116,7 @@ impl RmsProp {
 }
 
 impl Optimizer for RmsProp {
-    fn step(&mut self, lr: f32, params: &mut [Tensor], grads: &[Tensor]) {
+    fn step(&mut self, lr: f32, params: &mut [&mut Tensor], grads: &[Tensor]) {
         assert_pairs("RMSprop", params, grads);
         let c = self.config;
         let state = self.state.get_or_insert_with(|| RmsPropState {
@@ -170,5 +171,15 @@ impl Optimizer for RmsProp {
                 }
             }
         }
+    }
+
+    fn state_tensors(&self) -> Vec<&Tensor> {
+        self.state
+            .iter()
+            .flat_map(|s| {
+                let extra = [&s.grad_avg, &s.momentum_buffer].into_iter().flatten();
+                s.square_avg.iter().chain(extra.flatten())
+            })
+            .collect()
     }
 }

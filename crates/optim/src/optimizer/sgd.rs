@@ -1,10 +1,11 @@
 //! Stochastic gradient descent, following `torch.optim.SGD`.
 
-use super::{Optimizer, assert_buffers, assert_pairs, check_buffers};
+use super::{Optimizer, assert_buffers, assert_pairs, check_buffers, zeros_like};
 use crate::OptimError;
 use crate::error::check_at_least;
 use neurodiv_autodiff::Tensor;
 use serde::{Deserialize, Serialize};
+use std::borrow::Borrow;
 
 /// Settings of SGD (PyTorch's defaults: all zero, no Nesterov).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -89,8 +90,8 @@ impl Sgd {
         self.momentum_buffer = None;
     }
 
-    /// Checks that the state (if any) fits `params`.
-    pub fn check_state(&self, params: &[Tensor]) -> Result<(), OptimError> {
+    /// Checks that the state (if any) fits the trainable parameters `params`.
+    pub fn check_state<P: Borrow<Tensor>>(&self, params: &[P]) -> Result<(), OptimError> {
         match &self.momentum_buffer {
             None => Ok(()),
             Some(b) => check_buffers("SGD momentum_buffer", b, params),
@@ -99,7 +100,7 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
-    fn step(&mut self, lr: f32, params: &mut [Tensor], grads: &[Tensor]) {
+    fn step(&mut self, lr: f32, params: &mut [&mut Tensor], grads: &[Tensor]) {
         assert_pairs("SGD", params, grads);
         let c = self.config;
         let wd = c.weight_decay as f32;
@@ -111,7 +112,7 @@ impl Optimizer for Sgd {
         if c.momentum != 0.0 {
             let bufs = self
                 .momentum_buffer
-                .get_or_insert_with(|| params.iter().map(|p| Tensor::zeros(p.shape())).collect());
+                .get_or_insert_with(|| zeros_like(params));
             assert_buffers("SGD", bufs, params);
         }
         for (i, (p, g)) in params.iter_mut().zip(grads).enumerate() {
@@ -134,5 +135,9 @@ impl Optimizer for Sgd {
                 p[j] += neg_lr * g;
             }
         }
+    }
+
+    fn state_tensors(&self) -> Vec<&Tensor> {
+        self.momentum_buffer.iter().flatten().collect()
     }
 }
