@@ -2,7 +2,7 @@
 
 use neurodiv_autodiff::gradcheck::assert_gradients;
 use neurodiv_autodiff::{Tape, Tensor};
-use neurodiv_optim::{Loss, OptimError};
+use neurodiv_optim::{Distribution, Loss, OptimError};
 
 fn m(rows: usize, cols: usize, v: &[f32]) -> Tensor {
     Tensor::from_vec(&[rows, cols], v.to_vec())
@@ -360,6 +360,32 @@ fn parsing_and_printing() {
             "MQLoss(quantiles=[0.1, 0.5, 0.9])",
             Loss::mq_from_quantiles(&[0.1, 0.5, 0.9]),
         ),
+        (
+            "DistributionLoss(StudentT, level=[80, 90])",
+            Loss::distribution(Distribution::StudentT, &[80, 90]),
+        ),
+        (
+            "distributionloss('normal')",
+            Loss::distribution(Distribution::Normal, &[80, 90]),
+        ),
+        (
+            "DistributionLoss(distribution=\"Normal\", quantiles=[0.9, 0.1], num_samples=50, return_params=True)",
+            Loss::DistributionLoss {
+                distribution: Distribution::Normal,
+                quantiles: vec![0.1, 0.9],
+                num_samples: 50,
+                return_params: true,
+            },
+        ),
+        (
+            "DistributionLoss(Normal, [95], None, 10, False)",
+            Loss::DistributionLoss {
+                distribution: Distribution::Normal,
+                quantiles: vec![0.5, 0.025, 0.975],
+                num_samples: 10,
+                return_params: false,
+            },
+        ),
     ];
     for (s, want) in cases {
         let got: Loss = s.parse().unwrap_or_else(|e| panic!("{s}: {e}"));
@@ -397,6 +423,144 @@ fn parsing_and_printing() {
         Err(OptimError::Parse { .. })
     ));
     assert!("HuberLoss(delta=0".parse::<Loss>().is_err());
+    assert_eq!(
+        Loss::distribution(Distribution::StudentT, &[80]).to_string(),
+        "DistributionLoss(StudentT, level=[80])"
+    );
+    for bad in [
+        "DistributionLoss",
+        "DistributionLoss(Gumbel)",
+        "DistributionLoss(Normal, level=[80], quantiles=[0.1])",
+        "DistributionLoss(Normal, num_samples=1)",
+        "DistributionLoss(Normal, return_params=maybe)",
+        "DistributionLoss(Normal, shape=2)",
+        "DistributionLoss(level=[80], Normal)",
+        "MQLoss(level=[80]",
+    ] {
+        assert!(bad.parse::<Loss>().is_err(), "{bad}");
+    }
+}
+
+#[test]
+fn distribution_names_sizes_and_values() {
+    let st = Loss::DistributionLoss {
+        distribution: Distribution::StudentT,
+        quantiles: vec![0.5, 0.1, 0.9],
+        num_samples: 100,
+        return_params: true,
+    };
+    assert_eq!(st.outputsize_multiplier(), 3);
+    assert_eq!(
+        st.output_names(),
+        ["", "-median", "-lo-80", "-hi-80", "-df", "-loc", "-scale"]
+    );
+    assert_eq!(st.point_index(), 0);
+    assert!(st.is_distribution() && !Loss::MAE.is_distribution());
+    // Normal NLL by hand: raw (mu~, sigma~) = (0.5, 0.0), loc 10, scale 2:
+    // mu = 11, sigma = (ln 2 + 0.2) * 2; y = 12.
+    let tape = Tape::no_grad();
+    let raw = tape.constant(Tensor::from_vec(&[1, 1, 2], vec![0.5, 0.0]));
+    let loc = tape.constant(Tensor::from_vec(&[1, 1], vec![10.0]));
+    let scale = tape.constant(Tensor::from_vec(&[1, 1], vec![2.0]));
+    let y = tape.constant(Tensor::from_vec(&[1, 1], vec![12.0]));
+    let ones = tape.constant(Tensor::ones(&[1, 1]));
+    let normal = Loss::distribution(Distribution::Normal, &[80]);
+    let sigma = (2f64.ln() + 0.2) * 2.0;
+    let want = 0.5 * (1.0 / sigma).powi(2) + sigma.ln() + 0.5 * (2.0 * std::f64::consts::PI).ln();
+    close(
+        normal
+            .distribution_nll(y, raw, loc, scale, ones, None)
+            .value()
+            .item(),
+        want,
+    );
+    // Student-t with nu = 3 + softplus(0) = 3 + ln 2, at its location: -log p(mu).
+    let raw = tape.constant(Tensor::from_vec(&[1, 1, 3], vec![0.0, 1.0, 0.0]));
+    let st = Loss::distribution(Distribution::StudentT, &[80]);
+    let (nu, s) = (3.0 + 2f64.ln(), (2f64.ln() + 0.1) * 2.0);
+    let lg = |x: f64| statrs_free_lgamma(x);
+    let want =
+        -(lg((nu + 1.0) / 2.0) - lg(nu / 2.0) - 0.5 * (nu * std::f64::consts::PI).ln() - s.ln());
+    close(
+        st.distribution_nll(y, raw, loc, scale, ones, None)
+            .value()
+            .item(),
+        want,
+    );
+}
+
+/// ln Γ(x) for x > 0 by the recurrence up to 10 and Stirling's series (test reference only).
+fn statrs_free_lgamma(mut x: f64) -> f64 {
+    let mut acc = 0.0;
+    while x < 10.0 {
+        acc -= x.ln();
+        x += 1.0;
+    }
+    acc + (x - 0.5) * x.ln() - x + 0.5 * (2.0 * std::f64::consts::PI).ln() + 1.0 / (12.0 * x)
+        - 1.0 / (360.0 * x.powi(3))
+        + 1.0 / (1260.0 * x.powi(5))
+}
+
+#[test]
+fn distribution_gradients_match_finite_differences() {
+    let (y, _, mask) = smooth_inputs();
+    let hw = [1.0f32, 0.5, 2.0];
+    let loc = m(2, 1, &[0.5, -0.2]);
+    let scale = m(2, 1, &[1.5, 0.8]);
+    for (d, m_out) in [(Distribution::Normal, 2), (Distribution::StudentT, 3)] {
+        let loss = Loss::distribution(d, &[80]);
+        let raw: Vec<f32> = (0..2 * 3 * m_out)
+            .map(|i| ((i * 7 % 11) as f32 - 5.0) / 7.0)
+            .collect();
+        for weights in [None, Some(&hw[..])] {
+            assert_gradients(
+                &[Tensor::from_vec(&[2, 3, m_out], raw.clone())],
+                |tape, v| {
+                    loss.distribution_nll(
+                        tape.constant(y.clone()),
+                        v[0],
+                        tape.constant(loc.clone()),
+                        tape.constant(scale.clone()),
+                        tape.constant(mask.clone()),
+                        weights,
+                    )
+                },
+            );
+        }
+    }
+}
+
+#[test]
+fn distribution_draws_have_the_distribution_moments() {
+    let mut rng = neurodiv_kernels::Rng::new(7);
+    let n = 40_000;
+    let normal: Vec<f32> = (0..n)
+        .map(|_| Distribution::Normal.sample(&[3.0, 2.0], &mut rng))
+        .collect();
+    let mean = normal.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+    let var = normal
+        .iter()
+        .map(|&v| (v as f64 - mean).powi(2))
+        .sum::<f64>()
+        / n as f64;
+    assert!(
+        (mean - 3.0).abs() < 0.05 && (var - 4.0).abs() < 0.15,
+        "{mean} {var}"
+    );
+    // Student-t with 5 degrees of freedom, scale 2: variance 4 * 5 / 3.
+    let t: Vec<f32> = (0..n)
+        .map(|_| Distribution::StudentT.sample(&[5.0, -1.0, 2.0], &mut rng))
+        .collect();
+    let mean = t.iter().map(|&v| v as f64).sum::<f64>() / n as f64;
+    let var = t.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n as f64;
+    assert!(
+        (mean + 1.0).abs() < 0.06 && (var - 20.0 / 3.0).abs() < 0.6,
+        "{mean} {var}"
+    );
+    let mut sorted: Vec<f32> = (0..=100).map(|v| v as f32).collect();
+    sorted.sort_by(f32::total_cmp);
+    assert_eq!(neurodiv_optim::sorted_quantile(&sorted, 0.25), 25.0);
+    assert_eq!(neurodiv_optim::sorted_quantile(&[0.0, 1.0], 0.3), 0.3);
 }
 
 #[test]
@@ -426,6 +590,7 @@ fn serde_round_trip() {
         Loss::MASE { seasonality: 3 },
         Loss::mq_default(),
         Loss::Huber { delta: 0.3 },
+        Loss::distribution(Distribution::StudentT, &[80, 90]),
     ] {
         let back: Loss = serde_json::from_str(&serde_json::to_string(&loss).unwrap()).unwrap();
         assert_eq!(back, loss);
