@@ -15,8 +15,8 @@ type PartsBackwardFn = Box<dyn FnOnce(&Tensor, &[bool]) -> Vec<Option<GradPart>>
 /// One parent's share of an op's gradient.
 #[derive(Debug)]
 pub(crate) enum GradPart {
-    /// The gradient of the whole parent, in the parent's shape.
-    #[allow(dead_code)] // for ops that mix whole and partial gradients; none does yet
+    /// The gradient of the whole parent, in the parent's shape (what the closures given to
+    /// [`Tape::record`] return).
     Full(Tensor),
     /// The gradient of the entries `start..start + len` along `axis` of the parent; the other
     /// entries get nothing from this op. `grad` holds the `[outer, len, inner]` block around
@@ -302,7 +302,10 @@ fn accumulate(slot: &mut Option<Tensor>, shape: &[usize], part: GradPart) {
             );
             let fresh = acc.is_none();
             let acc = match acc {
-                Some(acc) => acc,
+                Some(acc) => {
+                    assert_eq!(acc.shape(), shape, "gradient accumulation: shapes differ");
+                    acc
+                }
                 None if len == full => {
                     *slot = Some(grad.reshape(shape)); // the whole axis: no copy
                     return;
