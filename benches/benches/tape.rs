@@ -11,6 +11,12 @@
 //! iteration. The gradient of each
 //! step lands in its own range of the projection's gradient, so the time per step (criterion's
 //! throughput, in steps) should not grow with `T`.
+//!
+//! That gradient is one zeroed `[B, T, 4H]` buffer per iteration (0.25 to 2 MB). glibc's malloc
+//! may hand it out as fresh mmapped pages at some sizes and from the heap at others, depending
+//! on what the process freed before, and the page faults of the first can add up to a
+//! millisecond. To compare sizes without that, run with
+//! `MALLOC_MMAP_THRESHOLD_=67108864 MALLOC_TRIM_THRESHOLD_=1073741824` (keep it on the heap).
 
 mod common;
 
