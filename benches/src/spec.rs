@@ -43,6 +43,20 @@ pub const TAPE_FORWARD_ID: &str = "forward";
 /// Tape bench: record the chain, then back-propagate through it.
 pub const TAPE_FORWARD_BACKWARD_ID: &str = "forward_backward";
 
+/// Group of the time-step benches: the `T` steps of a `[B, T, 4H]` projection (what a recurrent
+/// layer reads) taken apart on the tape, summed, and back-propagated. Function ids
+/// [`TAPE_SLICE_ID`] and [`TAPE_UNBIND_ID`], value `T`. Not [`TAPE_GROUP`]: its value is a step
+/// count, not an op count.
+pub const TAPE_STEPS_GROUP: &str = "tape_steps";
+/// Step counts `T` of the time-step benches.
+pub const TAPE_STEPS: [usize; 4] = [16, 32, 64, 128];
+/// `(B, H)` of the time-step benches: the projection is `[B, T, 4H]`.
+pub const TAPE_STEPS_BATCH_HIDDEN: (usize, usize) = (32, 32);
+/// Time-step bench: `T` calls of `slice(1, t, t + 1)`.
+pub const TAPE_SLICE_ID: &str = "slice";
+/// Time-step bench: one `unbind(1)`.
+pub const TAPE_UNBIND_ID: &str = "unbind";
+
 /// Group of the training-step benches.
 pub const TRAINING_GROUP: &str = "training";
 /// Layer sizes of the training bench's MLP: `24 -> 512 -> 512 -> 12`, ReLU between layers.

@@ -1,16 +1,44 @@
 //! The tape: a list of recorded values and their backward closures, walked in reverse.
 
 use crate::Tensor;
+use crate::ops::axis::split;
+use neurodiv_kernels::elementwise::axpy;
 use std::cell::RefCell;
 
 /// Computes the gradients of an op's inputs from the gradient of its output.
 /// `needs[i]` tells whether input `i` wants a gradient; entries for the others may be `None`.
 pub(crate) type BackwardFn = Box<dyn FnOnce(&Tensor, &[bool]) -> Vec<Option<Tensor>>>;
 
+/// Like [`BackwardFn`], for ops whose gradient covers only part of a parent (see [`GradPart`]).
+type PartsBackwardFn = Box<dyn FnOnce(&Tensor, &[bool]) -> Vec<Option<GradPart>>>;
+
+/// One parent's share of an op's gradient.
+#[derive(Debug)]
+pub(crate) enum GradPart {
+    /// The gradient of the whole parent, in the parent's shape (what the closures given to
+    /// [`Tape::record`] return).
+    Full(Tensor),
+    /// The gradient of the entries `start..start + len` along `axis` of the parent; the other
+    /// entries get nothing from this op. `grad` holds the `[outer, len, inner]` block around
+    /// `axis` in row-major order, under any shape with that element count (a slice's gradient
+    /// `[.., len, ..]`, or an unbound step's with the axis removed).
+    Range {
+        axis: usize,
+        start: usize,
+        len: usize,
+        grad: Tensor,
+    },
+}
+
+enum Backward {
+    Full(BackwardFn),
+    Parts(PartsBackwardFn),
+}
+
 struct Node {
     value: Tensor,
     parents: Vec<usize>,
-    backward: Option<BackwardFn>,
+    backward: Option<Backward>,
     requires_grad: bool,
 }
 
@@ -106,7 +134,7 @@ impl Tape {
         &self,
         value: Tensor,
         parents: Vec<usize>,
-        backward: Option<BackwardFn>,
+        backward: Option<Backward>,
         requires_grad: bool,
     ) -> Var<'_> {
         let mut nodes = self.nodes.borrow_mut();
@@ -130,13 +158,35 @@ impl Tape {
         parents: &[Var<'_>],
         backward: impl FnOnce(&Tensor, &[bool]) -> Vec<Option<Tensor>> + 'static,
     ) -> Var<'_> {
+        self.record_with(value, parents, || Backward::Full(Box::new(backward)))
+    }
+
+    /// [`record`](Self::record) for an op whose backward may return the gradient of a range of
+    /// a parent ([`GradPart::Range`]): the tape adds it into that range of the parent's
+    /// gradient, which it allocates (zeroed) once, so narrowing ops (`slice`, `split`,
+    /// `unbind`) do not build a parent-sized tensor each.
+    pub(crate) fn record_parts(
+        &self,
+        value: Tensor,
+        parents: &[Var<'_>],
+        backward: impl FnOnce(&Tensor, &[bool]) -> Vec<Option<GradPart>> + 'static,
+    ) -> Var<'_> {
+        self.record_with(value, parents, || Backward::Parts(Box::new(backward)))
+    }
+
+    fn record_with(
+        &self,
+        value: Tensor,
+        parents: &[Var<'_>],
+        backward: impl FnOnce() -> Backward,
+    ) -> Var<'_> {
         let requires_grad = self.grad_enabled && {
             let nodes = self.nodes.borrow();
             parents.iter().any(|p| nodes[p.id].requires_grad)
         };
         if requires_grad {
             let ids = parents.iter().map(|p| p.id).collect();
-            self.push(value, ids, Some(Box::new(backward)), true)
+            self.push(value, ids, Some(backward()), true)
         } else {
             self.push(value, Vec::new(), None, false)
         }
@@ -183,14 +233,16 @@ impl Tape {
                 let parents = std::mem::take(&mut node.parents);
                 needs.clear();
                 needs.extend(parents.iter().map(|&p| nodes[p].requires_grad));
-                let parent_grads = bw(&g, &needs);
-                debug_assert_eq!(parent_grads.len(), parents.len());
-                for ((p, pg), &need) in parents.into_iter().zip(parent_grads).zip(&needs) {
-                    let Some(pg) = pg else { continue };
-                    if !need {
-                        continue;
+                match bw {
+                    Backward::Full(bw) => {
+                        let parts = bw(&g, &needs).into_iter();
+                        let parts = parts.map(|pg| pg.map(GradPart::Full));
+                        add_parts(&mut grads, &nodes, &parents, &needs, parts);
                     }
-                    accumulate(&mut grads[p], pg);
+                    Backward::Parts(bw) => {
+                        let parts = bw(&g, &needs).into_iter();
+                        add_parts(&mut grads, &nodes, &parents, &needs, parts);
+                    }
                 }
             } else if nodes[id].parents.is_empty() && nodes[id].requires_grad {
                 // A leaf: keep its gradient.
@@ -201,16 +253,78 @@ impl Tape {
     }
 }
 
-fn accumulate(slot: &mut Option<Tensor>, g: Tensor) {
-    match slot {
-        None => *slot = Some(g),
-        Some(acc) => {
+/// Adds the gradients a backward closure returned (one per parent) into the parents' slots.
+fn add_parts(
+    grads: &mut [Option<Tensor>],
+    nodes: &[Node],
+    parents: &[usize],
+    needs: &[bool],
+    parts: impl ExactSizeIterator<Item = Option<GradPart>>,
+) {
+    debug_assert_eq!(parts.len(), parents.len());
+    for ((&p, part), &need) in parents.iter().zip(parts).zip(needs) {
+        if let (Some(part), true) = (part, need) {
+            accumulate(&mut grads[p], nodes[p].value.shape(), part);
+        }
+    }
+}
+
+/// Adds `part` into `slot`, the gradient of a value of `shape`. A whole gradient becomes the
+/// slot when it is empty; a range is copied into a zeroed tensor of `shape` then, and added into
+/// its range afterwards. Contributions are added in the order they come, one `axpy` each.
+fn accumulate(slot: &mut Option<Tensor>, shape: &[usize], part: GradPart) {
+    match (part, slot.as_mut()) {
+        (GradPart::Full(g), None) => *slot = Some(g),
+        (GradPart::Full(g), Some(acc)) => {
             assert_eq!(
                 acc.shape(),
                 g.shape(),
                 "gradient accumulation: shapes differ"
             );
-            neurodiv_kernels::elementwise::axpy(1.0, g.data(), acc.data_mut());
+            axpy(1.0, g.data(), acc.data_mut());
+        }
+        (
+            GradPart::Range {
+                axis,
+                start,
+                len,
+                grad,
+            },
+            acc,
+        ) => {
+            // [outer, full, inner] around `axis`; the part is [outer, len, inner].
+            let (outer, full, inner) = split(shape, axis, "gradient range");
+            assert!(
+                start + len <= full && grad.numel() == outer * len * inner,
+                "gradient range: {start}..{} on axis {axis} of {shape:?} with a gradient of {:?}",
+                start + len,
+                grad.shape()
+            );
+            let fresh = acc.is_none();
+            let acc = match acc {
+                Some(acc) => {
+                    assert_eq!(acc.shape(), shape, "gradient accumulation: shapes differ");
+                    acc
+                }
+                None if len == full => {
+                    *slot = Some(grad.reshape(shape)); // the whole axis: no copy
+                    return;
+                }
+                None => slot.insert(Tensor::zeros(shape)),
+            };
+            let (block, stride) = (len * inner, full * inner);
+            if block == 0 {
+                return;
+            }
+            let (src, dst) = (grad.data(), acc.data_mut());
+            for (o, src) in src.chunks_exact(block).enumerate() {
+                let dst = &mut dst[o * stride + start * inner..][..block];
+                if fresh {
+                    dst.copy_from_slice(src);
+                } else {
+                    axpy(1.0, src, dst);
+                }
+            }
         }
     }
 }

@@ -11,7 +11,9 @@
 //!   inference path of linear layers, where a row's bits must not depend on the batch around it.
 //! - [`half_precision`]: FP16/BF16 conversions and GEMMs with reduced-precision weights and
 //!   f32 accumulation.
-//! - [`rng`]: the seeded generator every fit uses.
+//! - [`rng`]: the seeded generator every fit uses, with the samplers of the distribution
+//!   losses (normal, gamma, Student-t, Poisson, categorical).
+//! - [`special`]: `ln Γ`, digamma and trigamma of one value (f64).
 //!
 //! Element-wise and row kernels dispatch at run time to the best SIMD path the CPU offers
 //! (AVX-512, AVX2+FMA, NEON; see [`simd`]), detected once. Each has a scalar twin in
@@ -32,6 +34,7 @@ pub mod rng;
 pub mod rows;
 pub mod scalar;
 pub mod simd;
+pub mod special;
 
 pub use dot_gemm::dot_gemm_nt;
 pub use gemm::{Trans, gemm, gemm_batched};

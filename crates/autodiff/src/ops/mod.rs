@@ -2,7 +2,7 @@
 //! backward closure that captures only what the gradient needs.
 
 mod arith;
-mod axis;
+pub(crate) mod axis;
 mod broadcast;
 mod conv;
 mod dropout;

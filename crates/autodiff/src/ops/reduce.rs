@@ -1,7 +1,25 @@
-//! Reductions: sum, mean and max over all elements or one axis.
+//! Reductions: sum, mean, max and logsumexp over all elements or one axis.
 
+use super::axis::split;
 use crate::{Tensor, Var};
 use ndarray::{Axis, IxDyn};
+use neurodiv_kernels::elementwise as ew;
+
+/// `exp(x[o, l, i] - shift[o, i])` for `[outer, len, inner]` data `d` and an `[outer, inner]`
+/// shift.
+fn exp_shifted(d: &[f32], shift: &[f32], outer: usize, len: usize, inner: usize) -> Vec<f32> {
+    let mut e = Vec::with_capacity(d.len());
+    for o in 0..outer {
+        let s = &shift[o * inner..(o + 1) * inner];
+        for l in 0..len {
+            let row = &d[(o * len + l) * inner..][..inner];
+            e.extend(row.iter().zip(s).map(|(&v, &s)| v - s));
+        }
+    }
+    let mut out = vec![0.0; e.len()];
+    ew::exp(&e, &mut out);
+    out
+}
 
 impl<'t> Var<'t> {
     /// Sum of all elements, as a 0-d tensor.
@@ -46,6 +64,66 @@ impl<'t> Var<'t> {
     pub fn mean(self, axis: usize, keepdim: bool) -> Var<'t> {
         let n = self.value().shape()[axis] as f32;
         self.sum(axis, keepdim).mul_scalar(1.0 / n)
+    }
+
+    /// `ln Σ exp(x)` over `axis` (like `torch.logsumexp`), stable: the maximum `m` along the
+    /// axis is taken out first, `out = m + ln Σ exp(x - m)`. With `keepdim` the axis stays with
+    /// length 1. An empty axis or one of `-inf`s gives `-inf`, a `+inf` entry `+inf`, a NaN
+    /// entry NaN. The gradient is the softmax along `axis`, `exp(x - m) / Σ exp(x - m)`,
+    /// rebuilt in the backward from the input and the `[outer, inner]` maxima and sums (kept).
+    pub fn logsumexp(self, axis: usize, keepdim: bool) -> Var<'t> {
+        let x = self.value();
+        let shape = x.shape().to_vec();
+        let (outer, len, inner) = split(&shape, axis, "logsumexp");
+        let d = x.data();
+        // [outer, len, inner] -> [outer, inner]
+        let mut max = vec![f32::NEG_INFINITY; outer * inner];
+        for o in 0..outer {
+            let m = &mut max[o * inner..(o + 1) * inner];
+            for l in 0..len {
+                let row = &d[(o * len + l) * inner..][..inner];
+                // Unlike f32::max, a NaN wins (and stays).
+                m.iter_mut().zip(row).for_each(|(m, &v)| {
+                    if v > *m || v.is_nan() {
+                        *m = v;
+                    }
+                });
+            }
+        }
+        let e = exp_shifted(d, &max, outer, len, inner);
+        let mut sums = vec![0.0; outer * inner];
+        for o in 0..outer {
+            let s = &mut sums[o * inner..(o + 1) * inner];
+            for l in 0..len {
+                ew::axpy(1.0, &e[(o * len + l) * inner..][..inner], s);
+            }
+        }
+        let out = max
+            .iter()
+            .zip(&sums)
+            .map(|(&m, &s)| if m.is_finite() { m + s.ln() } else { m })
+            .collect();
+        let mut out_shape = shape.clone();
+        if keepdim {
+            out_shape[axis] = 1;
+        } else {
+            out_shape.remove(axis);
+        }
+        self.tape
+            .record(Tensor::from_vec(&out_shape, out), &[self], move |g, _| {
+                // d out[o, i] / d x[o, l, i] = exp(x[o, l, i] - m[o, i]) / sums[o, i]
+                let mut gx = exp_shifted(x.data(), &max, outer, len, inner);
+                let scale: Vec<f32> = g.data().iter().zip(&sums).map(|(g, s)| g / s).collect();
+                for o in 0..outer {
+                    let scale = &scale[o * inner..(o + 1) * inner];
+                    for l in 0..len {
+                        let at = (o * len + l) * inner;
+                        let row = &mut gx[at..at + inner];
+                        row.iter_mut().zip(scale).for_each(|(p, &s)| *p *= s);
+                    }
+                }
+                vec![Some(Tensor::from_vec(&shape, gx))]
+            })
     }
 
     /// Maximum over `axis` (the gradient goes to the first maximal element).

@@ -1,5 +1,7 @@
-//! Shape ops: reshape, permute, transpose, slice, concat.
+//! Shape ops: reshape, permute, transpose, slice, split, unbind, concat.
 
+use super::axis::split as split_axis;
+use crate::tape::GradPart;
 use crate::{Tensor, Var};
 use ndarray::{Axis, Slice};
 
@@ -39,20 +41,90 @@ impl<'t> Var<'t> {
         self.permute(&perm)
     }
 
-    /// Elements `start..end` along `axis`.
+    /// Elements `start..end` along `axis`: `[.., L, ..] -> [.., end - start, ..]`. The gradient
+    /// is added into that range of `self`'s gradient (no `self`-sized tensor per slice).
     pub fn slice(self, axis: usize, start: usize, end: usize) -> Var<'t> {
-        let x = self.value();
-        let shape = x.shape().to_vec();
+        let mut shape = self.shape();
         assert!(
             axis < shape.len() && start <= end && end <= shape[axis],
             "slice: {start}..{end} on axis {axis} of {shape:?}"
         );
-        let out = Tensor::from_ndarray(x.view().slice_axis(Axis(axis), Slice::from(start..end)));
-        self.tape.record(out, &[self], move |g, _| {
-            let mut gx = ndarray::ArrayD::<f32>::zeros(shape.as_slice());
-            gx.slice_axis_mut(Axis(axis), Slice::from(start..end))
-                .assign(&g.view());
-            vec![Some(Tensor::from_ndarray(gx))]
+        shape[axis] = end - start;
+        self.narrow("slice", axis, start, end - start, &shape)
+    }
+
+    /// Cuts `axis` into consecutive pieces of lengths `sizes` (which add up to the axis length),
+    /// like `torch.split` with a list of sizes: `[.., L, ..] -> [.., sizes[k], ..]` for each `k`.
+    /// Each piece's gradient is added into its range of `self`'s gradient.
+    pub fn split(self, axis: usize, sizes: &[usize]) -> Vec<Var<'t>> {
+        let shape = self.shape();
+        assert!(
+            axis < shape.len() && sizes.iter().sum::<usize>() == shape[axis],
+            "split: sizes {sizes:?} do not add up to axis {axis} of {shape:?}"
+        );
+        let mut start = 0;
+        sizes
+            .iter()
+            .map(|&len| {
+                let mut piece_shape = shape.clone();
+                piece_shape[axis] = len;
+                let piece = self.narrow("split", axis, start, len, &piece_shape);
+                start += len;
+                piece
+            })
+            .collect()
+    }
+
+    /// The entries along `axis`, one variable each, with the axis removed (like
+    /// `torch.unbind`): `[.., L, ..] -> L x [.., ..]`. Each entry's gradient is added into its
+    /// place in `self`'s gradient.
+    pub fn unbind(self, axis: usize) -> Vec<Var<'t>> {
+        let mut shape = self.shape();
+        assert!(
+            axis < shape.len(),
+            "unbind: axis {axis} out of range for shape {shape:?}"
+        );
+        let len = shape.remove(axis); // [.., L, ..] -> [.., ..]
+        (0..len)
+            .map(|l| self.narrow("unbind", axis, l, 1, &shape))
+            .collect()
+    }
+
+    /// Entries `start..start + len` along `axis`, recorded under `out_shape` (the shape of
+    /// `self` with that axis of length `len`, or without it). The backward keeps only sizes and
+    /// hands the tape the gradient of that range.
+    fn narrow(
+        self,
+        op: &str,
+        axis: usize,
+        start: usize,
+        len: usize,
+        out_shape: &[usize],
+    ) -> Var<'t> {
+        let x = self.value();
+        // [outer, full, inner] around `axis` -> [outer, len, inner]
+        let (outer, full, inner) = split_axis(x.shape(), axis, op);
+        assert!(
+            start + len <= full,
+            "{op}: {start}..{} on axis {axis} of {:?}",
+            start + len,
+            x.shape()
+        );
+        let (block, stride) = (len * inner, full * inner);
+        let mut out = Vec::with_capacity(outer * block);
+        for o in 0..outer {
+            let at = o * stride + start * inner;
+            out.extend_from_slice(&x.data()[at..at + block]);
+        }
+        let out = Tensor::from_vec(out_shape, out);
+        self.tape.record_parts(out, &[self], move |g, _| {
+            let grad = g.clone(); // shares the data
+            vec![Some(GradPart::Range {
+                axis,
+                start,
+                len,
+                grad,
+            })]
         })
     }
 

@@ -2,6 +2,7 @@
 
 use crate::{Tensor, Var};
 use neurodiv_kernels::elementwise as ew;
+use neurodiv_kernels::special;
 
 fn apply(x: &Tensor, kernel: fn(&[f32], &mut [f32])) -> Tensor {
     let mut out = vec![0.0; x.numel()];
@@ -41,6 +42,28 @@ impl<'t> Var<'t> {
         let y = apply(&x, ew::log);
         self.tape
             .record(y, &[self], move |g, _| vec![Some(apply2(g, &x, ew::div))])
+    }
+
+    /// `ln(1 + x)`, accurate for `x` near 0 where `(1 + x).log()` loses digits (gradient
+    /// `1 / (1 + x)`).
+    pub fn log1p(self) -> Var<'t> {
+        let x = self.value();
+        let y = x.map(f32::ln_1p);
+        self.tape.record(y, &[self], move |g, _| {
+            vec![Some(chain(g, &x, |v| 1.0 / (1.0 + v)))]
+        })
+    }
+
+    /// `ln |Γ(x)|`, computed in f64 ([`special::lgamma`]); the gradient is the digamma function.
+    /// `+inf` at 0 and the negative integers.
+    pub fn lgamma(self) -> Var<'t> {
+        let x = self.value();
+        let y = x.map(|v| special::lgamma(f64::from(v)) as f32);
+        self.tape.record(y, &[self], move |g, _| {
+            vec![Some(chain(g, &x, |v| {
+                special::digamma(f64::from(v)) as f32
+            }))]
+        })
     }
 
     /// `self^p` for a constant exponent.
