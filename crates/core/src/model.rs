@@ -8,7 +8,8 @@ use crate::head::{OutputHead, head_for};
 use neurodiv_autodiff::{Tensor, Var};
 use neurodiv_nn::{Ctx, ParamStore};
 
-/// What a model can consume.
+/// What a model can consume. (How it reads and predicts, recurrent or not, is the rest of its
+/// [`ModelSpec`].)
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Capabilities {
     /// Accepts future-known exogenous columns (`futr_exog_list`).
@@ -19,8 +20,6 @@ pub struct Capabilities {
     pub stat_exog: bool,
     /// Forecasts `n_series` series jointly (windows hold every series).
     pub multivariate: bool,
-    /// Recurrent model.
-    pub recurrent: bool,
 }
 
 /// Which part of a series a model reads before each forecast origin.

@@ -67,10 +67,7 @@ impl NeuralModel for Ema {
         &self.base
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            recurrent: true,
-            ..Default::default()
-        }
+        Capabilities::default()
     }
     fn spec(&self) -> ModelSpec {
         ModelSpec {
