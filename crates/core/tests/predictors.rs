@@ -242,3 +242,102 @@ fn sampled_prediction_draws_paths_that_respect_the_seed() {
     let err = forecast(&point, &set, &origins, false).unwrap_err();
     assert!(err.to_string().contains("DistributionLoss"), "{err}");
 }
+
+/// A direct model (the last input repeated) whose forward also returns a named extra (the mean of
+/// each input window) and a constant auxiliary loss of 2.5.
+#[derive(Debug)]
+struct WithExtras {
+    base: BaseConfig,
+    store: ParamStore,
+    aux: bool,
+}
+
+impl NeuralModel for WithExtras {
+    fn name(&self) -> &'static str {
+        "WithExtras"
+    }
+    fn base(&self) -> &BaseConfig {
+        &self.base
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::default()
+    }
+    fn params(&self) -> &ParamStore {
+        &self.store
+    }
+    fn params_mut(&mut self) -> &mut ParamStore {
+        &mut self.store
+    }
+    fn forward<'t>(&self, _ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
+        let [rows, l] = batch.insample_y.shape()[..] else {
+            panic!("[B, L] input")
+        };
+        let last = batch.insample_y.slice(1, l - 1, l); // [B, 1]
+        let y = last.repeat(1, self.base.h).reshape(&[rows, self.base.h, 1]); // [B, h] -> [B, h, 1]
+        ModelOutput {
+            y,
+            aux_loss: self
+                .aux
+                .then(|| batch.insample_y.mul_scalar(0.0).sum_all().add_scalar(2.5)),
+            extras: vec![("input_mean".into(), batch.insample_y.mean(1, false))],
+        }
+    }
+    fn config_json(&self) -> String {
+        String::new()
+    }
+}
+
+#[test]
+fn direct_prediction_returns_the_extras_of_every_batch_when_asked() {
+    let frame = air();
+    let mut base = BaseConfig::new(3, 4);
+    base.inference_windows_batch_size = Some(2);
+    let model = WithExtras {
+        base,
+        store: ParamStore::new(),
+        aux: false,
+    };
+    let set = SeriesSet::from_frame(&frame, &model.base, None).unwrap();
+    let origins: Vec<Origin> = [10, 20, 30, 40, 50]
+        .into_iter()
+        .map(|cutoff| Origin { series: 0, cutoff })
+        .collect();
+    let f = forecast(&model, &set, &origins, true).unwrap();
+    assert_eq!(f.values.len(), 5 * 3);
+    assert_eq!(f.values[0], set.y[0][9], "the last input point");
+    let (name, means) = &f.extras[0];
+    assert_eq!(name, "input_mean");
+    assert_eq!(
+        means.shape(),
+        [5],
+        "the extras of three batches, in origin order"
+    );
+    let want = set.y[0][46..50].iter().sum::<f32>() / 4.0;
+    assert!((means.data()[4] - want).abs() < 1e-4);
+    assert!(
+        forecast(&model, &set, &origins, false)
+            .unwrap()
+            .extras
+            .is_empty()
+    );
+}
+
+#[test]
+fn the_auxiliary_loss_is_added_to_the_training_loss() {
+    let frame = air();
+    let mut base = BaseConfig::new(3, 4);
+    base.max_steps = 2;
+    let mut model = WithExtras {
+        base,
+        store: ParamStore::new(),
+        aux: false,
+    };
+    let set = SeriesSet::from_frame(&frame, &model.base, None).unwrap();
+    let plain = fit(&mut model, &set, 0, &mut |_| {}).unwrap();
+    model.aux = true;
+    let with_aux = fit(&mut model, &set, 0, &mut |_| {}).unwrap();
+    // The same windows (same seed, no parameters to move): the losses differ by the 2.5.
+    for (a, b) in plain.train_losses.iter().zip(&with_aux.train_losses) {
+        assert!((b - a - 2.5).abs() < 1e-4, "{a} + 2.5 vs {b}");
+    }
+}
