@@ -80,9 +80,9 @@ pub fn forecast(
     let spec = model.spec();
     let values = match spec.predict {
         PredictKind::Direct => {
-            let (raw, stats, ex) = direct_raw(model, set, origins, extras)?;
-            let mut f = finish(model, set, origins, head.as_ref(), &raw, &stats)?;
-            f.extras = ex;
+            let out = direct_raw(model, set, origins, extras)?;
+            let mut f = finish(model, set, origins, head.as_ref(), &out.raw, &out.stats)?;
+            f.extras = out.extras;
             return Ok(f);
         }
         PredictKind::Recursive | PredictKind::Sampled { .. } => {
@@ -127,14 +127,23 @@ fn check_finite(
     }
 }
 
-/// Direct raw outputs at `origins`: `[R, h, m]` in the scaled space, each row's scaling, and
-/// (when asked, univariate only) the extras of the passes concatenated along the batch.
-pub(crate) fn direct_raw(
+/// What direct passes at some origins return.
+struct RawOutputs {
+    /// `[R, h, m]` in the scaled space.
+    raw: Tensor,
+    /// Each row's `(shift, scale)`.
+    stats: Vec<(f32, f32)>,
+    /// Named extras concatenated along the batch (when asked; univariate only).
+    extras: Vec<(String, Tensor)>,
+}
+
+/// Direct raw outputs at `origins`.
+fn direct_raw(
     model: &dyn NeuralModel,
     set: &SeriesSet,
     origins: &[Origin],
     want_extras: bool,
-) -> Result<(Tensor, Vec<(f32, f32)>, Vec<(String, Tensor)>), CoreError> {
+) -> Result<RawOutputs, CoreError> {
     let base = model.base();
     let (h, m) = (base.h, model.head().outputs_per_step());
     let l = input_len(model, origins.iter().map(|o| o.cutoff));
@@ -196,7 +205,11 @@ pub(crate) fn direct_raw(
         .into_iter()
         .map(|(name, parts)| (name, concat_rows(&parts)))
         .collect();
-    Ok((Tensor::from_vec(&[origins.len(), h, m], raw), stats, extras))
+    Ok(RawOutputs {
+        raw: Tensor::from_vec(&[origins.len(), h, m], raw),
+        stats,
+        extras,
+    })
 }
 
 /// Stacks tensors along their first axis.
@@ -510,12 +523,12 @@ pub fn validation_loss(
     let insample = Tensor::from_vec(&[r, l], insample);
     let head = model.head();
     if base.valid_loss.is_none() && model.spec().predict == PredictKind::Direct {
-        let (raw, stats, _) = direct_raw(model, set, &origins, false)?;
+        let out = direct_raw(model, set, &origins, false)?;
         let rows = RowScaling {
-            stats: &stats,
+            stats: &out.stats,
             scaler: base.scaler_type,
         };
-        return Ok(head.validation_loss(&raw, rows, &y, &insample));
+        return Ok(head.validation_loss(&out.raw, rows, &y, &insample));
     }
     let loss = base.valid_loss.as_ref().unwrap_or(&base.loss);
     if loss.is_distribution() {

@@ -210,7 +210,8 @@ impl<'a> Trainer<'a> {
         self.report.train_losses.push(loss_value);
         self.report.steps = step + 1;
         let base = &self.base;
-        if self.val_size > 0 && (step + 1) % base.val_check_steps.min(base.max_steps) == 0 {
+        if self.val_size > 0 && (step + 1).is_multiple_of(base.val_check_steps.min(base.max_steps))
+        {
             let v = crate::predict::validation_loss(model, self.set, self.val_size)?;
             self.report.valid_losses.push((step + 1, v));
             if v < self.best {

@@ -114,7 +114,6 @@ impl NeuralModel for MLPMultivariate {
             hist_exog: true,
             stat_exog: true,
             multivariate: true,
-            ..Capabilities::default()
         }
     }
 

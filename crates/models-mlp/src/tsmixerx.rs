@@ -319,7 +319,6 @@ impl NeuralModel for TSMixerx {
             hist_exog: true,
             stat_exog: true,
             multivariate: true,
-            ..Capabilities::default()
         }
     }
 
