@@ -248,3 +248,55 @@ fn predict_from_new_history_with_static_features() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("airline1"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn distribution_losses_train_from_the_command_line_and_give_intervals() {
+    for (model, size) in [("MLP", "hidden_size=16"), ("NHITS", "mlp_units=[[16,16]]")] {
+        for dist in ["Normal", "StudentT"] {
+            let loss = format!("loss=DistributionLoss({dist}, level=[80, 90], num_samples=200)");
+            let o = neurodiv(&[
+                "forecast",
+                "--model",
+                model,
+                "--set",
+                size,
+                "--set",
+                &loss,
+                "--set",
+                "scaler_type=robust",
+                "--max-steps",
+                "5",
+                "--quiet",
+            ]);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let text = String::from_utf8(o.stdout).unwrap();
+            let header = format!(
+                "unique_id,ds,{model},{model}-median,{model}-lo-90,{model}-lo-80,{model}-hi-80,{model}-hi-90"
+            );
+            assert_eq!(text.lines().next(), Some(header.as_str()), "{model} {dist}");
+            for line in text.lines().skip(1) {
+                let v: Vec<f32> = line
+                    .split(',')
+                    .skip(2)
+                    .map(|x| x.parse().unwrap())
+                    .collect();
+                assert!(
+                    v[2] <= v[3] && v[3] <= v[1] && v[1] <= v[4] && v[4] <= v[5],
+                    "{line}"
+                );
+            }
+        }
+    }
+    // A misspelt distribution is a one-line error naming the valid ones.
+    let o = neurodiv(&[
+        "forecast",
+        "--model",
+        "MLP",
+        "--set",
+        "loss=DistributionLoss(Gauss)",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("Normal, StudentT"), "{err}");
+}
