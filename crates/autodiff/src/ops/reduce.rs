@@ -103,12 +103,7 @@ impl<'t> Var<'t> {
             .zip(&sums)
             .map(|(&m, &s)| if m.is_finite() { m + s.ln() } else { m })
             .collect();
-        let mut out_shape = shape.clone();
-        if keepdim {
-            out_shape[axis] = 1;
-        } else {
-            out_shape.remove(axis);
-        }
+        let out_shape = reduced_shape(&shape, axis, keepdim);
         self.tape
             .record(Tensor::from_vec(&out_shape, out), &[self], move |g, _| {
                 // d out[o, i] / d x[o, l, i] = exp(x[o, l, i] - m[o, i]) / sums[o, i]
@@ -152,12 +147,7 @@ impl<'t> Var<'t> {
                 }
             }
         }
-        let mut out_shape = shape.clone();
-        if keepdim {
-            out_shape[axis] = 1;
-        } else {
-            out_shape.remove(axis);
-        }
+        let out_shape = reduced_shape(&shape, axis, keepdim);
         self.tape
             .record(Tensor::from_vec(&out_shape, vals), &[self], move |g, _| {
                 let mut gx = vec![0.0; outer * len * inner];
@@ -170,4 +160,15 @@ impl<'t> Var<'t> {
                 vec![Some(Tensor::from_vec(&shape, gx))]
             })
     }
+}
+
+/// The shape after reducing `axis` of `shape`: kept with length 1 (`keepdim`) or removed.
+fn reduced_shape(shape: &[usize], axis: usize, keepdim: bool) -> Vec<usize> {
+    let mut out = shape.to_vec();
+    if keepdim {
+        out[axis] = 1;
+    } else {
+        out.remove(axis);
+    }
+    out
 }
