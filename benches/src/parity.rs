@@ -23,7 +23,7 @@ pub struct ParityRow {
     pub baseline: String,
     /// The baseline's mean MAE.
     pub baseline_mean: f64,
-    /// The baseline's MAE per run.
+    /// The baseline's MAE per run (none for a single forecast such as the seasonal naive one).
     pub baseline_runs: Vec<f64>,
     /// The largest mean MAE of ours that passes.
     pub gate: f64,

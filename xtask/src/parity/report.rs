@@ -22,12 +22,16 @@ pub fn section(out: &ParityOutput, machine: &MachineInfo) -> String {
         } else {
             format!("{:.3} over seeds {} (listed below)", r.mean(), seeds(r))
         };
+        let runs = if r.baseline_runs.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", list(&r.baseline_runs, 3))
+        };
         s += &format!(
-            "| {} | {ours} | {}: {:.3} ({}) | {:.3} | {:.3} | {} |\n",
+            "| {} | {ours} | {}: {:.3}{runs} | {:.3} | {:.3} | {} |\n",
             label(r),
             r.baseline,
             r.baseline_mean,
-            list(&r.baseline_runs, 3),
             r.ratio(),
             r.gate,
             verdict(r)
@@ -207,13 +211,17 @@ mod tests {
             rows: vec![
                 row("A", vec![10.0, 11.0, 12.0], 11.0),
                 row("B", (1..=30).map(f64::from).collect(), 20.0),
-                row("C", vec![20.0, 20.0, 20.0], 11.0),
+                ParityRow {
+                    baseline: "seasonal naive".into(),
+                    baseline_runs: Vec::new(),
+                    ..row("C", vec![20.0, 20.0, 20.0], 10.0)
+                },
             ],
         };
         let s = section(&out, &machine());
         assert!(s.contains("| A | 11.000 (10.000, 11.000, 12.000) | NeuralForecast 3.3.0: 10.000"));
         assert!(s.contains("| B (panel) | 15.500 over seeds 1-30 (listed below)"));
-        assert!(s.contains("| C |") && s.contains("| FAIL |"));
+        assert!(s.contains("| C | 20.000 (20.000, 20.000, 20.000) | seasonal naive: 10.000 | 2.000 | 10.000 | FAIL |"));
         assert!(s.contains("2 of 3 cases pass; above the gate: C."));
         assert!(s.contains("- B (seeds 1-30; min 1.000, max 30.000"));
         let r = readme_section(&out, &machine());
