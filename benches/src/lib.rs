@@ -5,11 +5,13 @@
 //! - [`spec`] fixes the benchmarked shapes and the benchmark ids, so the benches that write
 //!   criterion's results and the summary that reads them agree on names;
 //! - [`compare`] defines the job and result files of `cargo xtask compare`;
+//! - [`parity`] defines the result file of `cargo xtask parity`;
 //! - [`measure_fma_peak_gflops`] measures this machine's f32 FMA throughput, the yardstick for
 //!   the GEMM figures.
 
 pub mod compare;
 mod fma;
+pub mod parity;
 pub mod spec;
 
 pub use fma::{

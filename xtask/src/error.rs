@@ -44,6 +44,9 @@ pub enum XtaskError {
     /// The Python environment of `cargo xtask compare` could not be set up.
     #[error("{0}")]
     Python(String),
+    /// Parity cases whose mean MAE is above their gate.
+    #[error("parity gate failed for {}", .0.join(", "))]
+    GateFailed(Vec<String>),
     /// The bench run produced no results to summarise.
     #[error("no benchmark results were written under {dir} by this run{hint}")]
     NoResults {

@@ -4,6 +4,7 @@
 //! cargo xtask bench [--quick] [--filter REGEX] [-- <criterion args>]
 //! cargo xtask compare [--models A,B] [--workloads air,panel] [--configs default,small]
 //!                     [--steps N] [--repeats N] [--threads N] [--quick]
+//! cargo xtask parity [--models A,B] [--record-gates]
 //! ```
 //! Arguments are parsed by hand to keep this binary's dependencies light.
 
@@ -11,6 +12,7 @@ mod bench;
 mod compare;
 mod error;
 mod machine;
+mod parity;
 mod util;
 
 use error::XtaskError;
@@ -40,6 +42,18 @@ commands:
         --repeats N      runs of each program per model, workload and config (default 2)
         --threads N      threads of both programs (default 2)
         --quick          20 steps, 1 run, 5 timed predicts; writes target/compare only
+  parity [--models A,B] [--record-gates]
+        Fit every parity case of neurodiv::parity::CASES (release build of nd-parity): each
+        model on AirPassengers or its two-series panel, h=12, input 24, 200 steps, seeds 1-3
+        (1-30 for DLinear, NLinear, TSMixerx), against NeuralForecast's figures in
+        data/reference/nf_airpassengers.json (gate: mean MAE at most 1.1x theirs). Prints the
+        table, writes target/parity/summary.md, and exits 1 when a case is above its gate; a run
+        of every case (no --models) also rewrites its sections of docs/models.md and README.md.
+        --models A,B     only these cases; a model name also selects its variants (NHITS: NHITS
+                         and NHITSx)
+        --record-gates   instead, fit each case once in the cheap configuration of the parity
+                         test (seed 1, 20 steps) and record its MAE and bound (+2%) in
+                         data/reference/parity_gates.json (with --models: only those cases)
   help  Print this message.";
 
 fn main() -> ExitCode {
@@ -61,6 +75,7 @@ fn run(args: &[String]) -> Result<(), XtaskError> {
     match args.first().map(String::as_str) {
         Some("bench") => bench::run(&bench::BenchArgs::parse(&args[1..])?),
         Some("compare") => compare::run(&compare::CompareArgs::parse(&args[1..])?),
+        Some("parity") => parity::run(&parity::ParityArgs::parse(&args[1..])?),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())

@@ -19,6 +19,41 @@ pub fn shell_join(words: &[String]) -> String {
     words.iter().map(quote).collect::<Vec<_>>().join(" ")
 }
 
+/// Runs `command` with this process's stdin, stdout and stderr and fails unless it exits with
+/// status 0; `shown` is the command line for messages.
+pub fn run_command(mut command: Command, shown: &str) -> Result<(), XtaskError> {
+    let status = command.status().map_err(|source| XtaskError::Spawn {
+        command: shown.to_string(),
+        source,
+    })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(XtaskError::CommandFailed {
+            command: shown.to_string(),
+            status,
+        })
+    }
+}
+
+/// Builds binary `bin` of `package` with the release profile; returns its path and the cargo
+/// command that built it (for reports).
+pub fn build_release(
+    cargo: &str,
+    root: &Path,
+    target: &Path,
+    package: &str,
+    bin: &str,
+) -> Result<(PathBuf, String), XtaskError> {
+    let args = ["build", "--release", "--quiet", "-p", package, "--bin", bin];
+    let shown = format!("cargo {}", args.join(" "));
+    eprintln!("xtask: {shown}");
+    let mut command = Command::new(cargo);
+    command.args(args).current_dir(root);
+    run_command(command, &shown)?;
+    Ok((target.join("release").join(bin), shown))
+}
+
 /// Writes `text` to `path`, creating its directory.
 pub fn write(path: &Path, text: &str) -> Result<(), XtaskError> {
     if let Some(dir) = path.parent() {

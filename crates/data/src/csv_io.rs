@@ -5,8 +5,7 @@ use crate::error::{DataError, Location};
 use crate::frame::{ColumnNames, PanelFrame};
 use crate::freq::Freq;
 use crate::static_frame::{StaticFrame, check_static_value};
-use crate::validate::RawPanel;
-use std::collections::HashSet;
+use crate::validate::{RawPanel, check_unique_columns};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -63,19 +62,6 @@ impl CsvOptions {
         self.exog_cols = Some(cols);
         self
     }
-}
-
-/// Fails on a repeated name.
-pub(crate) fn check_unique_columns<'a>(
-    names: impl IntoIterator<Item = &'a String>,
-) -> Result<(), DataError> {
-    let mut seen = HashSet::new();
-    for n in names {
-        if !seen.insert(n.as_str()) {
-            return Err(DataError::DuplicateColumn { column: n.clone() });
-        }
-    }
-    Ok(())
 }
 
 fn reader<R: Read>(rdr: R, delimiter: u8) -> csv::Reader<R> {

@@ -1,10 +1,12 @@
 //! The panel frame: many series in long format, validated on construction.
+//!
+//! Its constructors sit above it: `PanelFrame::from_columns` in `validate`, the CSV readers in
+//! `csv_io`.
 
 use crate::ds::Ds;
-use crate::error::{DataError, Location};
+use crate::error::DataError;
 use crate::freq::Freq;
 use crate::static_frame::StaticFrame;
-use crate::validate::RawPanel;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -125,51 +127,6 @@ impl<'a> SeriesView<'a> {
 }
 
 impl PanelFrame {
-    /// Builds a frame from in-memory long-format columns: one entry per row in each of `ids`, `ds`,
-    /// `y` and every exogenous column. Rows of a series need not be contiguous but must be in
-    /// increasing time order. `freq = None` infers it. Errors name the 0-based row.
-    pub fn from_columns(
-        ids: Vec<String>,
-        ds: Vec<Ds>,
-        y: Vec<f32>,
-        exog: Vec<(String, Vec<f32>)>,
-        freq: Option<Freq>,
-    ) -> Result<PanelFrame, DataError> {
-        let n = ids.len();
-        let check = |column: &str, got: usize| {
-            if got == n {
-                Ok(())
-            } else {
-                Err(DataError::LengthMismatch {
-                    column: column.to_string(),
-                    expected: n,
-                    got,
-                })
-            }
-        };
-        check("ds", ds.len())?;
-        check("y", y.len())?;
-        for (name, col) in &exog {
-            check(name, col.len())?;
-        }
-        let names = ColumnNames::default();
-        let exog_names: Vec<String> = exog.iter().map(|(n, _)| n.clone()).collect();
-        crate::csv_io::check_unique_columns(
-            [&names.id_col, &names.time_col, &names.target_col]
-                .into_iter()
-                .chain(&exog_names),
-        )?;
-        let mut raw = RawPanel::new(names, exog_names, n);
-        let mut row_exog = vec![0.0f32; exog.len()];
-        for r in 0..n {
-            for (slot, (_, col)) in row_exog.iter_mut().zip(&exog) {
-                *slot = col[r];
-            }
-            raw.push_row(&ids[r], ds[r], y[r], &row_exog, Location::Row(r))?;
-        }
-        raw.finish(freq, "the columns given to from_columns")
-    }
-
     /// Renames the id/time/target columns (used by [`PanelFrame::to_csv`]).
     pub fn with_column_names(mut self, names: ColumnNames) -> PanelFrame {
         self.names = names;

@@ -11,7 +11,13 @@
 //! assert_eq!(frame.freq().to_string(), "ME");
 //! assert_eq!(frame.series(0).y, &[1.0, 2.0, 3.0]);
 //! ```
+//!
+//! Module dependencies form a DAG (each module uses only those listed before it): `ds`; `freq`
+//! (the `Freq` type); `error`; `calendar` (`Freq`'s arithmetic, inference and parsing);
+//! `static_frame`; `frame`; `validate` (row checks and `PanelFrame::from_columns`); `csv_io`;
+//! then `windows`, `sampler`, `scalers`, `metrics` and `synthetic`, which use the layers below.
 
+mod calendar;
 mod csv_io;
 mod ds;
 mod error;

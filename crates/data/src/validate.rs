@@ -1,4 +1,5 @@
-//! Row collection and validation shared by the CSV reader and the in-memory constructor.
+//! Row collection and validation shared by the CSV reader and the in-memory constructor
+//! ([`PanelFrame::from_columns`], defined here).
 //!
 //! Checks, in order: per row (as rows arrive) non-finite target or exogenous values and mixed
 //! timestamp kinds; then no rows; then per series, in series order, duplicated and decreasing
@@ -9,7 +10,67 @@ use crate::ds::Ds;
 use crate::error::{DataError, Location};
 use crate::frame::{ColumnNames, PanelFrame};
 use crate::freq::Freq;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+impl PanelFrame {
+    /// Builds a frame from in-memory long-format columns: one entry per row in each of `ids`, `ds`,
+    /// `y` and every exogenous column. Rows of a series need not be contiguous but must be in
+    /// increasing time order. `freq = None` infers it. Errors name the 0-based row.
+    pub fn from_columns(
+        ids: Vec<String>,
+        ds: Vec<Ds>,
+        y: Vec<f32>,
+        exog: Vec<(String, Vec<f32>)>,
+        freq: Option<Freq>,
+    ) -> Result<PanelFrame, DataError> {
+        let n = ids.len();
+        let check = |column: &str, got: usize| {
+            if got == n {
+                Ok(())
+            } else {
+                Err(DataError::LengthMismatch {
+                    column: column.to_string(),
+                    expected: n,
+                    got,
+                })
+            }
+        };
+        check("ds", ds.len())?;
+        check("y", y.len())?;
+        for (name, col) in &exog {
+            check(name, col.len())?;
+        }
+        let names = ColumnNames::default();
+        let exog_names: Vec<String> = exog.iter().map(|(n, _)| n.clone()).collect();
+        check_unique_columns(
+            [&names.id_col, &names.time_col, &names.target_col]
+                .into_iter()
+                .chain(&exog_names),
+        )?;
+        let mut raw = RawPanel::new(names, exog_names, n);
+        let mut row_exog = vec![0.0f32; exog.len()];
+        for r in 0..n {
+            for (slot, (_, col)) in row_exog.iter_mut().zip(&exog) {
+                *slot = col[r];
+            }
+            raw.push_row(&ids[r], ds[r], y[r], &row_exog, Location::Row(r))?;
+        }
+        raw.finish(freq, "the columns given to from_columns")
+    }
+}
+
+/// Fails on a repeated name.
+pub(crate) fn check_unique_columns<'a>(
+    names: impl IntoIterator<Item = &'a String>,
+) -> Result<(), DataError> {
+    let mut seen = HashSet::new();
+    for n in names {
+        if !seen.insert(n.as_str()) {
+            return Err(DataError::DuplicateColumn { column: n.clone() });
+        }
+    }
+    Ok(())
+}
 
 /// Rows in input order, with the series of each row interned.
 #[derive(Debug)]

@@ -16,6 +16,7 @@
 pub mod datasets;
 mod forecast_frame;
 mod orchestrator;
+pub mod parity;
 pub mod registry;
 mod saved_frame;
 

@@ -7,7 +7,7 @@ mod table;
 
 use crate::error::XtaskError;
 use crate::machine;
-use crate::util::{replace_section, shell_join, target_dir, workspace_root, write};
+use crate::util::{replace_section, run_command, shell_join, target_dir, workspace_root, write};
 use neurodiv_benches::{fma_path, measure_fma_peak_gflops, spec::THREADS};
 use std::path::PathBuf;
 use std::process::Command;
@@ -122,20 +122,9 @@ pub fn run(args: &BenchArgs) -> Result<(), XtaskError> {
     let cargo_line = shell_join(&[vec!["cargo".to_string()], cargo_args.clone()].concat());
     eprintln!("xtask: running `{cargo_line}`");
     let started = SystemTime::now();
-    let status = Command::new(&cargo)
-        .args(&cargo_args)
-        .current_dir(&root)
-        .status()
-        .map_err(|source| XtaskError::Spawn {
-            command: cargo_line.clone(),
-            source,
-        })?;
-    if !status.success() {
-        return Err(XtaskError::CommandFailed {
-            command: cargo_line,
-            status,
-        });
-    }
+    let mut command = Command::new(&cargo);
+    command.args(&cargo_args).current_dir(&root);
+    run_command(command, &cargo_line)?;
 
     let results = criterion::collect(&criterion_dir, started)?;
     if results.is_empty() {

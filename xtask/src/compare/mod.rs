@@ -16,7 +16,7 @@ pub use args::CompareArgs;
 
 use crate::error::XtaskError;
 use crate::machine::MachineInfo;
-use crate::util::{replace_section, target_dir, workspace_root, write};
+use crate::util::{build_release, replace_section, target_dir, workspace_root, write};
 use neurodiv_benches::compare::{Job, RunOutput};
 use report::{Cell, PROGRAMS};
 use serde_json::{Value, json};
@@ -45,7 +45,7 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
     let target = target_dir(&cargo, &root)?;
     let dir = target.join("compare");
     let python = venv::ensure(&root, &dir)?;
-    let (runner, build_line) = build_runner(&cargo, &root, &target)?;
+    let (runner, build_line) = build_release(&cargo, &root, &target, RUNNER_PACKAGE, RUNNER_BIN)?;
     let data_dir = dir.join("data");
     std::fs::create_dir_all(&data_dir).map_err(|e| XtaskError::io(&data_dir, e))?;
     let loads: Vec<Workload> = args
@@ -121,25 +121,6 @@ pub fn run(args: &CompareArgs) -> Result<(), XtaskError> {
         eprintln!("compare: wrote docs/performance.md and docs/compare-results.json");
     }
     Ok(())
-}
-
-/// Builds `nd-runner` in release mode; returns its path and the cargo command that built it.
-fn build_runner(cargo: &str, root: &Path, target: &Path) -> Result<(PathBuf, String), XtaskError> {
-    let args = ["build", "--release", "--quiet", "-p", RUNNER_PACKAGE];
-    let command = format!("cargo {}", args.join(" "));
-    eprintln!("compare: {command}");
-    let status = Command::new(cargo)
-        .args(args)
-        .current_dir(root)
-        .status()
-        .map_err(|source| XtaskError::Spawn {
-            command: command.clone(),
-            source,
-        })?;
-    if !status.success() {
-        return Err(XtaskError::CommandFailed { command, status });
-    }
-    Ok((target.join("release").join(RUNNER_BIN), command))
 }
 
 /// Where the two programs and the run's files are.

@@ -14,22 +14,12 @@ pub fn air_split() -> (PanelFrame, PanelFrame) {
 
 /// Mean absolute error between the test frame's y and a forecast column.
 pub fn mae(test: &PanelFrame, fc: &ForecastFrame, col: &str) -> f64 {
-    let y: Vec<f32> = (0..test.n_series())
-        .flat_map(|i| test.series(i).y.to_vec())
-        .collect();
-    neurodiv::data::metrics::mae(&y, fc.column(col).unwrap()).unwrap()
+    neurodiv::parity::forecast_mae(test, fc.column(col).unwrap()).unwrap()
 }
 
 /// MAE of the seasonal naive forecast (period 12) of each series of `test` from `train`.
 pub fn seasonal_naive_mae(train: &PanelFrame, test: &PanelFrame) -> f64 {
-    let mut errs = Vec::new();
-    for i in 0..test.n_series() {
-        let (tr, te) = (train.series(i).y, test.series(i).y);
-        for (k, &y) in te.iter().enumerate() {
-            errs.push((y - tr[tr.len() - 12 + k % 12]).abs() as f64);
-        }
-    }
-    errs.iter().sum::<f64>() / errs.len() as f64
+    neurodiv::parity::seasonal_naive_mae(train, test).unwrap()
 }
 
 /// A small, fast MLP for tests.
