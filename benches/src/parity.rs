@@ -27,6 +27,38 @@ pub struct ParityRow {
     pub baseline_runs: Vec<f64>,
     /// The largest mean MAE of ours that passes.
     pub gate: f64,
+    /// For distribution cases, the coverage of their prediction interval (absent in files
+    /// written before interval cases existed).
+    #[serde(default)]
+    pub coverage: Option<CoverageFigures>,
+}
+
+/// How often the held-out points fall inside a case's `level`% prediction interval, pooled over
+/// the seeds, ours and NeuralForecast's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CoverageFigures {
+    /// The interval's level (80 for `-lo-80` .. `-hi-80`).
+    pub level: u32,
+    /// Held-out points inside our interval, over all seeds.
+    pub inside: usize,
+    /// Held-out points, over all seeds.
+    pub points: usize,
+    /// NeuralForecast's share of points inside its interval, over its seeds.
+    pub baseline: f64,
+    /// The largest difference between our share and NeuralForecast's that passes.
+    pub tolerance: f64,
+}
+
+impl CoverageFigures {
+    /// Our share of points inside the interval.
+    pub fn share(&self) -> f64 {
+        self.inside as f64 / self.points.max(1) as f64
+    }
+
+    /// Whether our share is within the tolerance of NeuralForecast's.
+    pub fn passes(&self) -> bool {
+        (self.share() - self.baseline).abs() <= self.tolerance
+    }
 }
 
 impl ParityRow {
@@ -40,9 +72,10 @@ impl ParityRow {
         self.mean() / self.baseline_mean
     }
 
-    /// Whether our mean is within the gate.
+    /// Whether our mean is within the gate (and our interval coverage within its tolerance of
+    /// NeuralForecast's, for distribution cases).
     pub fn passes(&self) -> bool {
-        self.mean() <= self.gate
+        self.mean() <= self.gate && self.coverage.as_ref().is_none_or(CoverageFigures::passes)
     }
 }
 
@@ -79,14 +112,27 @@ mod tests {
             baseline_mean: 10.0,
             baseline_runs: vec![9.0, 11.0],
             gate: 11.0,
+            coverage: None,
         };
         assert_eq!(row.mean(), 11.0);
         assert!((row.ratio() - 1.1).abs() < 1e-12);
         assert!(row.passes());
         let worse = ParityRow {
             maes: vec![12.0],
-            ..row
+            ..row.clone()
         };
         assert!(!worse.passes());
+        let covered = |inside| ParityRow {
+            coverage: Some(CoverageFigures {
+                level: 80,
+                inside,
+                points: 100,
+                baseline: 0.4,
+                tolerance: 0.15,
+            }),
+            ..row.clone()
+        };
+        assert!(covered(50).passes());
+        assert!(!covered(20).passes());
     }
 }

@@ -12,7 +12,7 @@
 use neurodiv::parity::{
     self, CASES, CHEAP_SEED, CHEAP_STEPS, Case, GATES_PATH, Gates, MAX_STEPS, RECORD_GATES_COMMAND,
 };
-use neurodiv_benches::parity::{ParityOutput, ParityRow};
+use neurodiv_benches::parity::{CoverageFigures, ParityOutput, ParityRow};
 use std::error::Error;
 use std::path::Path;
 use std::time::Instant;
@@ -73,19 +73,36 @@ fn run(cases: &[&Case], out: &Path) -> Result<()> {
     for (i, case) in cases.iter().enumerate() {
         let baseline = case.baseline()?;
         let mut maes = Vec::new();
+        let (mut inside, mut points) = (0, 0);
         for seed in case.seed_range() {
             let started = Instant::now();
-            let mae = case.mae(seed, MAX_STEPS)?;
+            let run = case.run(seed, MAX_STEPS)?;
             eprintln!(
-                "parity [{}/{}] {} seed {seed}/{}: MAE {mae:.3} ({:.1} s)",
+                "parity [{}/{}] {} seed {seed}/{}: MAE {:.3}{} ({:.1} s)",
                 i + 1,
                 cases.len(),
                 case.name,
                 case.seeds,
+                run.mae,
+                run.inside
+                    .map(|k| format!(", {k}/{} inside the interval", run.points))
+                    .unwrap_or_default(),
                 started.elapsed().as_secs_f64()
             );
-            maes.push(mae);
+            maes.push(run.mae);
+            inside += run.inside.unwrap_or(0);
+            points += run.points;
         }
+        let coverage = case
+            .interval
+            .zip(baseline.coverage)
+            .map(|(level, nf)| CoverageFigures {
+                level,
+                inside,
+                points,
+                baseline: nf,
+                tolerance: parity::COVERAGE_TOLERANCE,
+            });
         let row = ParityRow {
             case: case.name.into(),
             note: case.note.into(),
@@ -96,6 +113,7 @@ fn run(cases: &[&Case], out: &Path) -> Result<()> {
             baseline_mean: baseline.mean,
             baseline_runs: baseline.runs,
             gate: baseline.gate,
+            coverage,
         };
         eprintln!(
             "parity: {} mean MAE {:.3} vs {} {:.3}, gate {:.3}: {}",

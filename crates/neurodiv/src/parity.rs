@@ -92,7 +92,14 @@ pub struct Case {
     pub seeds: u64,
     /// What its mean MAE is compared with.
     pub baseline: Baseline,
+    /// For a distribution loss, the level of the interval whose coverage is compared with
+    /// NeuralForecast's (`coverage_{level}` in its reference entry).
+    pub interval: Option<u32>,
 }
+
+/// A full run passes a distribution case when its interval coverage is within this of
+/// NeuralForecast's (absolute share of held-out points).
+pub const COVERAGE_TOLERANCE: f64 = 0.15;
 
 /// NeuralForecast's exogenous setup of the panel runs: future `trend`, historical `y_[lag12]`.
 const PANEL_EXOG: [(&str, &str); 2] = [
@@ -109,6 +116,36 @@ const fn nf(name: &'static str, seeds: u64) -> Case {
         overrides: &[],
         seeds,
         baseline: Baseline::NeuralForecast(name),
+        interval: None,
+    }
+}
+
+/// NeuralForecast's `DistributionLoss(Normal, level=[80])` with the robust scaler.
+const NORMAL_80: [(&str, &str); 2] = [
+    ("scaler_type", r#""robust""#),
+    ("loss", r#""DistributionLoss(Normal, level=[80])""#),
+];
+/// NeuralForecast's `DistributionLoss(StudentT, level=[80])` with the robust scaler.
+const STUDENT_T_80: [(&str, &str); 2] = [
+    ("scaler_type", r#""robust""#),
+    ("loss", r#""DistributionLoss(StudentT, level=[80])""#),
+];
+
+/// A distribution case on the panel: the mean MAE of the point column (the sample mean) and
+/// the coverage of the 80% interval, against NeuralForecast's runs of the same setup
+/// (`data/reference/nf_intervals.py`, stored under `name` in the reference file).
+const fn distribution(
+    name: &'static str,
+    model: &'static str,
+    overrides: &'static [(&'static str, &'static str)],
+) -> Case {
+    Case {
+        model,
+        note: "panel, robust scaler",
+        data: Data::AirPanel,
+        overrides,
+        interval: Some(80),
+        ..nf(name, 3)
     }
 }
 
@@ -157,6 +194,10 @@ pub const CASES: &[Case] = &[
         baseline: Baseline::SeasonalNaive,
         ..nf("RLinear", 3)
     },
+    distribution("NHITS-Normal", "NHITS", &NORMAL_80),
+    distribution("NHITS-StudentT", "NHITS", &STUDENT_T_80),
+    distribution("MLP-Normal", "MLP", &NORMAL_80),
+    distribution("MLP-StudentT", "MLP", &STUDENT_T_80),
 ];
 
 /// Everything that can stop a parity run or check.
@@ -229,6 +270,8 @@ pub struct BaselineFigures {
     pub runs: Vec<f64>,
     /// The largest mean MAE of ours that passes.
     pub gate: f64,
+    /// NeuralForecast's interval coverage (distribution cases).
+    pub coverage: Option<f64>,
 }
 
 impl Case {
@@ -243,6 +286,12 @@ impl Case {
 
     /// MAE on the held-out points of one fit of `steps` steps with `seed`.
     pub fn mae(&self, seed: u64, steps: usize) -> Result<f64, ParityError> {
+        Ok(self.run(seed, steps)?.mae)
+    }
+
+    /// One fit of `steps` steps with `seed`: the MAE of the point column on the held-out points,
+    /// and for a distribution case how many of them fall inside its interval.
+    pub fn run(&self, seed: u64, steps: usize) -> Result<RunFigures, ParityError> {
         let (train, test) = self.data.split()?;
         let mut options = vec![
             ("max_steps".to_string(), steps.to_string()),
@@ -264,13 +313,33 @@ impl Case {
             .any(|(k, _)| *k == "futr_exog_list")
             .then_some(&test);
         let forecast = nf.predict(futr)?;
-        let column = forecast.column(&alias).ok_or_else(|| {
-            NfError::Usage(format!(
-                "the forecast has no column {alias:?} for {}",
-                self.name
-            ))
-        })?;
-        Ok(forecast_mae(&test, column)?)
+        let column = |name: String| {
+            forecast.column(&name).ok_or_else(|| {
+                NfError::Usage(format!(
+                    "the forecast has no column {name:?} for {}",
+                    self.name
+                ))
+            })
+        };
+        let mae = forecast_mae(&test, column(alias.clone())?)?;
+        let inside = match self.interval {
+            None => None,
+            Some(level) => {
+                let lo = column(format!("{alias}-lo-{level}"))?;
+                let hi = column(format!("{alias}-hi-{level}"))?;
+                let y = test.iter_series().flat_map(|s| s.y.to_vec());
+                Some(
+                    y.zip(lo.iter().zip(hi))
+                        .filter(|(v, (l, h))| **l <= *v && *v <= **h)
+                        .count(),
+                )
+            }
+        };
+        Ok(RunFigures {
+            mae,
+            inside,
+            points: held_out_points(&test),
+        })
     }
 
     /// The figures this case is compared with, and its gate.
@@ -279,11 +348,16 @@ impl Case {
             Baseline::NeuralForecast(key) => {
                 let reference = Reference::embedded()?;
                 let (mean, runs) = reference.figures(key)?;
+                let coverage = self
+                    .interval
+                    .map(|level| reference.coverage(key, level))
+                    .transpose()?;
                 Ok(BaselineFigures {
                     source: format!("NeuralForecast {}", reference.version),
                     mean,
                     runs,
                     gate: GATE_FACTOR * mean,
+                    coverage,
                 })
             }
             Baseline::SeasonalNaive => {
@@ -294,10 +368,26 @@ impl Case {
                     mean: mae,
                     runs: Vec::new(),
                     gate: mae,
+                    coverage: None,
                 })
             }
         }
     }
+}
+
+/// What one fit of a case gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunFigures {
+    /// MAE of the point column on the held-out points.
+    pub mae: f64,
+    /// Held-out points inside the case's interval (distribution cases).
+    pub inside: Option<usize>,
+    /// Held-out points.
+    pub points: usize,
+}
+
+fn held_out_points(test: &PanelFrame) -> usize {
+    test.iter_series().map(|s| s.y.len()).sum()
 }
 
 /// MAE of `forecast` (the series of `test` one after the other, as predict returns them) against
@@ -387,6 +477,17 @@ impl Reference {
             .as_f64()
             .ok_or_else(|| malformed(format!("{key}.mae_mean is not a number")))?;
         Ok((mean, runs))
+    }
+
+    /// NeuralForecast's share of held-out points inside its `level`% interval, for `key`.
+    fn coverage(&self, key: &str, level: u32) -> Result<f64, ParityError> {
+        self.entries
+            .get(key)
+            .and_then(|e| e[format!("coverage_{level}")].as_f64())
+            .ok_or_else(|| ParityError::Malformed {
+                file: REFERENCE_PATH,
+                message: format!("{key} has no numeric coverage_{level}"),
+            })
     }
 }
 

@@ -38,6 +38,7 @@ pub fn section(out: &ParityOutput, machine: &MachineInfo) -> String {
         );
     }
     s += &format!("\n{}\n", tally(out));
+    s += &coverage_table(out);
     let many: Vec<&ParityRow> = out
         .rows
         .iter()
@@ -105,6 +106,40 @@ fn setup(out: &ParityOutput) -> String {
          forecast's MAE for a model NeuralForecast does not have",
         out.h, out.input_size, out.gate_factor, out.reference
     )
+}
+
+/// The interval coverage of the distribution cases, with NeuralForecast's beside it.
+fn coverage_table(out: &ParityOutput) -> String {
+    let rows: Vec<_> = out
+        .rows
+        .iter()
+        .filter_map(|r| r.coverage.as_ref().map(|c| (r, c)))
+        .collect();
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut s = String::from(
+        "\nInterval coverage of the distribution cases: the share of held-out points inside the \
+         prediction interval, pooled over the seeds. A case passes when our share is within the \
+         tolerance of NeuralForecast's (and its mean MAE within the gate above).\n\n\
+         | case | interval | ours | NeuralForecast | difference | tolerance | result |\n\
+         |---|---|---:|---:|---:|---:|---|\n",
+    );
+    for (r, c) in rows {
+        s += &format!(
+            "| {} | {}% | {:.1}% ({}/{}) | {:.1}% | {:+.1} pts | {:.0} pts | {} |\n",
+            r.case,
+            c.level,
+            100.0 * c.share(),
+            c.inside,
+            c.points,
+            100.0 * c.baseline,
+            100.0 * (c.share() - c.baseline),
+            100.0 * c.tolerance,
+            if c.passes() { "pass" } else { "FAIL" }
+        );
+    }
+    s
 }
 
 fn label(r: &ParityRow) -> String {
@@ -184,6 +219,7 @@ mod tests {
             baseline_mean: 10.0,
             baseline_runs: vec![9.0, 10.0, 11.0],
             gate,
+            coverage: None,
         }
     }
 
