@@ -607,6 +607,7 @@ mod tests {
         for c in CASES {
             let b = c.baseline().unwrap();
             assert!(b.mean.is_finite() && b.gate >= b.mean, "{}: {b:?}", c.name);
+            assert_eq!(b.coverage.is_some(), c.interval.is_some(), "{}", c.name);
         }
     }
 
@@ -616,8 +617,20 @@ mod tests {
             let v: Vec<String> = v.iter().map(|s| s.to_string()).collect();
             select(&v).unwrap().iter().map(|c| c.name).collect()
         };
-        assert_eq!(names(&["nhits", "MLP"]), ["MLP", "NHITS", "NHITSx"]);
+        assert_eq!(
+            names(&["nhits", "MLP"]),
+            [
+                "MLP",
+                "NHITS",
+                "NHITSx",
+                "NHITS-Normal",
+                "NHITS-StudentT",
+                "MLP-Normal",
+                "MLP-StudentT"
+            ]
+        );
         assert_eq!(names(&["NHITSx"]), ["NHITSx"]);
+        assert_eq!(names(&["mlp-studentt"]), ["MLP-StudentT"]);
         assert_eq!(names(&[]).len(), CASES.len());
         let e = select(&["Prophet".to_string()]).unwrap_err();
         assert!(e.to_string().contains("NHITSx"), "{e}");
