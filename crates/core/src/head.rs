@@ -70,9 +70,10 @@ pub trait OutputHead: Send + Sync + std::fmt::Debug {
     /// The point forecast of one step in the scaled space, from its `m` raw outputs: what a
     /// recursive predictor feeds back.
     fn point_scaled(&self, out: &[f32]) -> f32;
-    /// One draw in the original scale from one step's `m` raw outputs and its row's
-    /// `(shift, scale)`; `None` for heads that do not sample.
-    fn sample(&self, out: &[f32], stat: (f32, f32), rng: &mut Rng) -> Option<f32>;
+    /// One draw per row in the original scale from one step's raw outputs `out` (`[R, 1, m]`);
+    /// consecutive rows share a stream, row `r` drawing from `rngs[r / (R / rngs.len())]`.
+    /// `None` for heads that do not sample.
+    fn sample(&self, out: &Tensor, rows: RowScaling<'_>, rngs: &mut [Rng]) -> Option<Vec<f32>>;
     /// The forecast columns (`k` values) of one step from draws in the original scale
     /// (sampled predictors); `None` for heads that do not sample.
     fn columns_from_draws(&self, draws: &mut [f32]) -> Option<Vec<f32>>;
@@ -81,18 +82,7 @@ pub trait OutputHead: Send + Sync + std::fmt::Debug {
 /// The head a loss asks for.
 pub fn head_for(loss: &Loss) -> Box<dyn OutputHead> {
     match loss {
-        Loss::DistributionLoss {
-            distribution,
-            quantiles,
-            num_samples,
-            return_params,
-        } => Box::new(DistributionHead {
-            loss: loss.clone(),
-            distribution: *distribution,
-            quantiles: quantiles.clone(),
-            num_samples: *num_samples,
-            return_params: *return_params,
-        }),
+        Loss::DistributionLoss { .. } => Box::new(DistributionHead { loss: loss.clone() }),
         _ => Box::new(AffineHead { loss: loss.clone() }),
     }
 }
@@ -166,7 +156,7 @@ impl OutputHead for AffineHead {
     fn point_scaled(&self, out: &[f32]) -> f32 {
         out[self.loss.point_index()]
     }
-    fn sample(&self, _out: &[f32], _stat: (f32, f32), _rng: &mut Rng) -> Option<f32> {
+    fn sample(&self, _: &Tensor, _: RowScaling<'_>, _: &mut [Rng]) -> Option<Vec<f32>> {
         None
     }
     fn columns_from_draws(&self, _draws: &mut [f32]) -> Option<Vec<f32>> {
@@ -177,25 +167,42 @@ impl OutputHead for AffineHead {
 /// A distribution's parameters: NeuralForecast's `DistributionLoss`.
 #[derive(Debug, Clone)]
 pub struct DistributionHead {
+    /// The loss (a `DistributionLoss`).
     loss: Loss,
-    distribution: Distribution,
-    quantiles: Vec<f32>,
-    num_samples: usize,
-    return_params: bool,
+}
+
+/// Each row's `(shift, scale)` as two `[R, 1]` constants.
+fn stat_columns<'t>(tape: &'t Tape, stats: &[(f32, f32)]) -> (Var<'t>, Var<'t>) {
+    let (loc, scale): (Vec<f32>, Vec<f32>) = stats.iter().copied().unzip();
+    let r = stats.len();
+    (
+        tape.constant(Tensor::from_vec(&[r, 1], loc)),
+        tape.constant(Tensor::from_vec(&[r, 1], scale)),
+    )
 }
 
 impl DistributionHead {
+    /// The loss's distribution, quantiles, draws per point and `return_params`.
+    fn settings(&self) -> (Distribution, &[f32], usize, bool) {
+        let Loss::DistributionLoss {
+            distribution,
+            quantiles,
+            num_samples,
+            return_params,
+        } = &self.loss
+        else {
+            unreachable!("head_for builds a DistributionHead for a DistributionLoss only")
+        };
+        (*distribution, quantiles, *num_samples, *return_params)
+    }
+
     /// The anchored parameters of raw outputs `out` (`[R, h, m]`): `m` tensors `[R, h]`.
     fn params(&self, out: &Tensor, rows: RowScaling<'_>) -> Vec<Tensor> {
-        let r = out.shape()[0];
-        let (loc, scale): (Vec<f32>, Vec<f32>) = rows.stats.iter().copied().unzip();
         let tape = Tape::no_grad();
-        self.distribution
-            .decouple(
-                tape.constant(out.clone()),
-                tape.constant(Tensor::from_vec(&[r, 1], loc)),
-                tape.constant(Tensor::from_vec(&[r, 1], scale)),
-            )
+        let (loc, scale) = stat_columns(&tape, rows.stats);
+        self.settings()
+            .0
+            .decouple(tape.constant(out.clone()), loc, scale)
             .into_iter()
             .map(|p| p.value())
             .collect()
@@ -204,7 +211,7 @@ impl DistributionHead {
 
 impl OutputHead for DistributionHead {
     fn outputs_per_step(&self) -> usize {
-        self.distribution.n_params()
+        self.settings().0.n_params()
     }
     fn column_suffixes(&self) -> Vec<String> {
         self.loss.output_names()
@@ -220,15 +227,14 @@ impl OutputHead for DistributionHead {
             .distribution_nll(t.y_original, out, t.loc, t.scale, t.mask, None)
     }
     fn validation_loss(&self, out: &Tensor, rows: RowScaling<'_>, y: &Tensor, _: &Tensor) -> f32 {
-        let r = out.shape()[0];
-        let (loc, scale): (Vec<f32>, Vec<f32>) = rows.stats.iter().copied().unzip();
         let tape = Tape::no_grad();
+        let (loc, scale) = stat_columns(&tape, rows.stats);
         self.loss
             .distribution_nll(
                 tape.constant(y.clone()),
                 tape.constant(out.clone()),
-                tape.constant(Tensor::from_vec(&[r, 1], loc)),
-                tape.constant(Tensor::from_vec(&[r, 1], scale)),
+                loc,
+                scale,
                 tape.constant(Tensor::ones(y.shape())),
                 None,
             )
@@ -236,11 +242,12 @@ impl OutputHead for DistributionHead {
             .item()
     }
     fn forecast(&self, out: &Tensor, rows: RowScaling<'_>, seed: u64, first_row: usize) -> Tensor {
+        let (distribution, _, num_samples, return_params) = self.settings();
         let (r, h) = (out.shape()[0], out.shape()[1]);
         let params = self.params(out, rows);
         let k = self.column_suffixes().len();
         let mut values = Vec::with_capacity(r * h * k);
-        let mut draws = vec![0.0; self.num_samples];
+        let mut draws = vec![0.0; num_samples];
         let mut point = vec![0.0; params.len()];
         for row in 0..r {
             let mut rng = row_rng(seed, first_row + row);
@@ -249,10 +256,10 @@ impl OutputHead for DistributionHead {
                     *p = t.data()[row * h + step];
                 }
                 for d in draws.iter_mut() {
-                    *d = self.distribution.sample(&point, &mut rng);
+                    *d = distribution.sample(&point, &mut rng);
                 }
                 values.extend(self.columns_from_draws(&mut draws).expect("samples"));
-                if self.return_params {
+                if return_params {
                     values.extend_from_slice(&point);
                 }
             }
@@ -261,35 +268,32 @@ impl OutputHead for DistributionHead {
     }
     fn point_scaled(&self, out: &[f32]) -> f32 {
         // The location's raw output is the location in the scaled space.
-        out[self
-            .distribution
-            .param_names()
-            .iter()
-            .position(|&p| p == "-loc")
-            .unwrap_or(0)]
+        out[self.settings().0.loc_index()]
     }
-    fn sample(&self, out: &[f32], stat: (f32, f32), rng: &mut Rng) -> Option<f32> {
-        let tape = Tape::no_grad();
-        let params: Vec<f32> = self
-            .distribution
-            .decouple(
-                tape.constant(Tensor::from_vec(&[1, 1, out.len()], out.to_vec())),
-                tape.constant(Tensor::scalar(stat.0).reshape(&[1, 1])),
-                tape.constant(Tensor::scalar(stat.1).reshape(&[1, 1])),
-            )
-            .into_iter()
-            .map(|p| p.value().item())
+    fn sample(&self, out: &Tensor, rows: RowScaling<'_>, rngs: &mut [Rng]) -> Option<Vec<f32>> {
+        let distribution = self.settings().0;
+        let params = self.params(out, rows); // m x [R, 1]
+        let per_stream = (rows.stats.len() / rngs.len().max(1)).max(1);
+        let mut point = vec![0.0; params.len()];
+        let draws = (0..rows.stats.len())
+            .map(|row| {
+                for (p, t) in point.iter_mut().zip(&params) {
+                    *p = t.data()[row];
+                }
+                distribution.sample(&point, &mut rngs[row / per_stream])
+            })
             .collect();
-        Some(self.distribution.sample(&params, rng))
+        Some(draws)
     }
     /// The mean, then the quantiles (`torch.quantile`'s linear interpolation); without the
     /// parameters, which only [`forecast`](OutputHead::forecast) appends.
     fn columns_from_draws(&self, draws: &mut [f32]) -> Option<Vec<f32>> {
+        let quantiles = self.settings().1;
         let mean = (draws.iter().map(|&v| v as f64).sum::<f64>() / draws.len() as f64) as f32;
         draws.sort_by(f32::total_cmp);
-        let mut cols = Vec::with_capacity(1 + self.quantiles.len());
+        let mut cols = Vec::with_capacity(1 + quantiles.len());
         cols.push(mean);
-        cols.extend(self.quantiles.iter().map(|&q| sorted_quantile(draws, q)));
+        cols.extend(quantiles.iter().map(|&q| sorted_quantile(draws, q)));
         Some(cols)
     }
 }

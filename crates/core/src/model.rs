@@ -35,6 +35,20 @@ pub enum InputWindow {
     },
 }
 
+impl InputWindow {
+    /// The input points of a window: `fixed` for fixed windows; for whole histories the longest
+    /// history (`longest` points, at least 1), capped at `max`.
+    pub fn points(self, fixed: usize, longest: usize) -> usize {
+        match self {
+            InputWindow::Fixed => fixed,
+            InputWindow::History { max } => {
+                let longest = longest.max(1);
+                max.map_or(longest, |m| m.clamp(1, longest))
+            }
+        }
+    }
+}
+
 /// What the forward pass returns along its time axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OutputSteps {

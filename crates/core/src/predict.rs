@@ -12,7 +12,7 @@
 //! It also holds the validation loss, which the trainer calls every `val_check_steps` steps.
 
 use crate::head::{OutputHead, RowScaling, row_rng};
-use crate::model::{InputWindow, PredictKind, RecurrentState, RecursiveModel};
+use crate::model::{PredictKind, RecurrentState, RecursiveModel};
 use crate::series::{
     SeriesSet, WindowBatchTensors, WindowSpec, assemble, assemble_multivariate, check_multivariate,
 };
@@ -56,15 +56,10 @@ impl Forecast {
 /// The input length a model reads before forecast origins with the given cutoffs: its
 /// inference window for fixed windows; for whole histories the longest history before a cutoff,
 /// capped at the model's maximum.
-pub(crate) fn input_len(model: &dyn NeuralModel, cutoffs: impl Iterator<Item = usize>) -> usize {
+fn input_len(model: &dyn NeuralModel, cutoffs: impl Iterator<Item = usize>) -> usize {
     let spec = model.spec();
-    match spec.input {
-        InputWindow::Fixed => spec.inference_input_size.unwrap_or(model.base().input_size),
-        InputWindow::History { max } => {
-            let longest = cutoffs.max().unwrap_or(1).max(1);
-            max.map_or(longest, |m| m.clamp(1, longest))
-        }
-    }
+    let fixed = spec.inference_input_size.unwrap_or(model.base().input_size);
+    spec.input.points(fixed, cutoffs.max().unwrap_or(1))
 }
 
 /// Forecasts `model` at `origins` with the predictor its spec names; `extras` keeps the named
@@ -75,15 +70,19 @@ pub fn forecast(
     origins: &[Origin],
     extras: bool,
 ) -> Result<Forecast, CoreError> {
+    let base = model.base();
     let head = model.head();
     let columns = head.column_suffixes();
     let spec = model.spec();
-    let values = match spec.predict {
+    let (values, extras) = match spec.predict {
         PredictKind::Direct => {
-            let out = direct_raw(model, set, origins, extras)?;
-            let mut f = finish(model, set, origins, head.as_ref(), &out.raw, &out.stats)?;
-            f.extras = out.extras;
-            return Ok(f);
+            let out = direct_raw(model, head.as_ref(), set, origins, extras)?;
+            let rows = RowScaling {
+                stats: &out.stats,
+                scaler: base.scaler_type,
+            };
+            let values = head.forecast(&out.raw, rows, base.random_seed, 0).to_vec();
+            (values, out.extras)
         }
         PredictKind::Recursive | PredictKind::Sampled { .. } => {
             let rec = model.recursive().ok_or_else(|| {
@@ -98,15 +97,18 @@ pub fn forecast(
                     model.alias()
                 )));
             }
-            recursive(model, rec, set, origins, head.as_ref())?
+            (
+                recursive(model, rec, set, origins, head.as_ref())?,
+                Vec::new(),
+            )
         }
     };
-    check_finite(model, set, origins, &values, model.base().h * columns.len())?;
+    check_finite(model, set, origins, &values, base.h * columns.len())?;
     Ok(Forecast {
-        h: model.base().h,
+        h: base.h,
         columns,
         values,
-        extras: Vec::new(),
+        extras,
     })
 }
 
@@ -140,12 +142,13 @@ struct RawOutputs {
 /// Direct raw outputs at `origins`.
 fn direct_raw(
     model: &dyn NeuralModel,
+    head: &dyn OutputHead,
     set: &SeriesSet,
     origins: &[Origin],
     want_extras: bool,
 ) -> Result<RawOutputs, CoreError> {
     let base = model.base();
-    let (h, m) = (base.h, model.head().outputs_per_step());
+    let (h, m) = (base.h, head.outputs_per_step());
     let l = input_len(model, origins.iter().map(|o| o.cutoff));
     let chunk_of = |n: usize| base.inference_windows_batch_size.unwrap_or(n).max(1);
     let mut raw = Vec::with_capacity(origins.len() * h * m);
@@ -166,7 +169,7 @@ fn direct_raw(
         let mut joint_stats = Vec::with_capacity(starts.len() * n);
         for part in starts.chunks(chunk_of(starts.len())) {
             let t = assemble_multivariate(set, part, base, l);
-            let out = run(model, &t)?.0; // [B, h, N, m]
+            let out = run(model, &t, m)?.0; // [B, h, N, m]
             let b = part.len();
             // [B, h, N, m] -> [B, N, h, m]
             let out = out.reshape(&[b, h, n, m]);
@@ -188,7 +191,7 @@ fn direct_raw(
         let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
         for part in specs.chunks(chunk_of(specs.len())) {
             let t = assemble(set, part, base, l);
-            let (out, ex) = run(model, &t)?;
+            let (out, ex) = run(model, &t, m)?;
             raw.extend(out.to_vec());
             stats.extend_from_slice(&t.y_stats);
             if want_extras {
@@ -231,17 +234,17 @@ fn window(set: &SeriesSet, o: Origin, l: usize) -> WindowSpec {
     }
 }
 
-/// One no-grad forward pass: the raw outputs and the extras.
+/// One no-grad forward pass: the raw outputs (`m` per step) and the extras.
 fn run(
     model: &dyn NeuralModel,
     t: &WindowBatchTensors,
+    m: usize,
 ) -> Result<(Tensor, Vec<(String, Tensor)>), CoreError> {
     let base = model.base();
     let tape = Tape::no_grad();
     let mut ctx = Ctx::new(&tape, model.params(), Rng::new(base.random_seed));
     let batch = t.bind(&tape);
     let out = model.forward(&mut ctx, &batch);
-    let m = model.head().outputs_per_step();
     let y = out.y.value();
     let rows = t.y_stats.len();
     if y.numel() != rows * base.h * m {
@@ -259,31 +262,6 @@ fn run(
         .map(|(n, v)| (n, v.value()))
         .collect();
     Ok((y, extras))
-}
-
-/// Columns from direct raw outputs.
-fn finish(
-    model: &dyn NeuralModel,
-    set: &SeriesSet,
-    origins: &[Origin],
-    head: &dyn OutputHead,
-    raw: &Tensor,
-    stats: &[(f32, f32)],
-) -> Result<Forecast, CoreError> {
-    let base = model.base();
-    let rows = RowScaling {
-        stats,
-        scaler: base.scaler_type,
-    };
-    let values = head.forecast(raw, rows, base.random_seed, 0).to_vec();
-    let columns = head.column_suffixes();
-    check_finite(model, set, origins, &values, base.h * columns.len())?;
-    Ok(Forecast {
-        h: base.h,
-        columns,
-        values,
-        extras: Vec::new(),
-    })
 }
 
 /// The recursive and sampled predictors.
@@ -305,13 +283,11 @@ fn recursive(
                     base.loss
                 )));
             }
-            if matches!(
-                &base.loss,
-                neurodiv_optim::Loss::DistributionLoss {
-                    return_params: true,
-                    ..
-                }
-            ) {
+            // Draws give the mean and quantile columns; per-path parameters give no column.
+            let from_draws = head
+                .columns_from_draws(&mut [0.0; 2])
+                .map_or(0, |c| c.len());
+            if from_draws != head.column_suffixes().len() {
                 return Err(CoreError::Incompatible(format!(
                     "{}: return_params is not available for sampled paths (each path has its own parameters)",
                     model.alias()
@@ -335,7 +311,9 @@ fn recursive(
         let b = part.len();
         match paths {
             None => {
-                let raw = roll(model, rec, &t, 1, h, m, |_, _, out| head.point_scaled(out))?;
+                let raw = roll(model, rec, &t, 1, h, m, |_, out, _| {
+                    out.data().chunks(m).map(|o| head.point_scaled(o)).collect()
+                })?;
                 let rows = RowScaling {
                     stats: &t.y_stats,
                     scaler: base.scaler_type,
@@ -351,16 +329,23 @@ fn recursive(
                     .map(|r| row_rng(base.random_seed, first_row + r))
                     .collect();
                 let mut draws = vec![0.0f32; b * p * h]; // [B, P, h], original scale
-                roll(model, rec, &t, p, h, m, |row, step, out| {
-                    let (window, path) = (row / p, row % p);
-                    let stat = t.y_stats[window];
-                    let d = head
-                        .sample(out, stat, &mut rngs[window])
-                        .expect("checked above");
-                    draws[(window * p + path) * h + step] = d;
-                    let mut z = [d];
-                    neurodiv_data::apply(base.scaler_type, &mut z, stat.0, stat.1);
-                    z[0]
+                roll(model, rec, &t, p, h, m, |step, out, stats| {
+                    let rows = RowScaling {
+                        stats,
+                        scaler: base.scaler_type,
+                    };
+                    let mut step_draws = head.sample(out, rows, &mut rngs).expect("checked above");
+                    for (row, d) in step_draws.iter_mut().enumerate() {
+                        draws[row * h + step] = *d; // row = window * P + path
+                        let (shift, scale) = stats[row];
+                        neurodiv_data::apply(
+                            base.scaler_type,
+                            std::slice::from_mut(d),
+                            shift,
+                            scale,
+                        );
+                    }
+                    step_draws
                 })?;
                 let mut step_draws = vec![0.0f32; p];
                 for w in 0..b {
@@ -379,8 +364,9 @@ fn recursive(
 
 /// Runs the recursive loop on every window of `t` repeated `copies` times (rows
 /// `window * copies + copy`): `h` outputs per row, each step on a fresh no-grad tape.
-/// `feed(row, step, out)` gives the scaled value fed back after output `out` (`m` values).
-/// Returns the raw outputs `[rows, h, m]`.
+/// `feed(step, out, stats)` gives the scaled values (one per row) fed back after the step's
+/// outputs `out` (`[rows, 1, m]`), `stats` each row's scaling. Returns the raw outputs
+/// `[rows, h, m]`.
 #[allow(clippy::too_many_arguments)]
 fn roll(
     model: &dyn NeuralModel,
@@ -389,7 +375,7 @@ fn roll(
     copies: usize,
     h: usize,
     m: usize,
-    mut feed: impl FnMut(usize, usize, &[f32]) -> f32,
+    mut feed: impl FnMut(usize, &Tensor, &[(f32, f32)]) -> Vec<f32>,
 ) -> Result<Vec<f32>, CoreError> {
     let base = model.base();
     let t = if copies > 1 {
@@ -414,11 +400,10 @@ fn roll(
                 out.shape()
             )));
         }
-        let mut fed = Vec::with_capacity(rows);
         for (row, o) in out.data().chunks(m).enumerate() {
             raw[(row * h + step) * m..(row * h + step + 1) * m].copy_from_slice(o);
-            fed.push(feed(row, step, o));
         }
+        let fed = feed(step, &out, &t.y_stats);
         if step + 1 == h {
             break;
         }
@@ -464,8 +449,6 @@ fn repeat_rows(t: &WindowBatchTensors, copies: usize) -> WindowBatchTensors {
         window_mask: rep(&t.window_mask),
         insample_y: rep(&t.insample_y),
         insample_mask: rep(&t.insample_mask),
-        outsample_y: rep(&t.outsample_y),
-        outsample_mask: rep(&t.outsample_mask),
         futr: t.futr.as_ref().map(rep),
         hist: t.hist.as_ref().map(rep),
         stat: t.stat.as_ref().map(rep),
@@ -523,7 +506,7 @@ pub fn validation_loss(
     let insample = Tensor::from_vec(&[r, l], insample);
     let head = model.head();
     if base.valid_loss.is_none() && model.spec().predict == PredictKind::Direct {
-        let out = direct_raw(model, set, &origins, false)?;
+        let out = direct_raw(model, head.as_ref(), set, &origins, false)?;
         let rows = RowScaling {
             stats: &out.stats,
             scaler: base.scaler_type,

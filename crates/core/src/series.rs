@@ -142,10 +142,6 @@ pub struct WindowBatchTensors {
     pub insample_y: Tensor,
     /// `[B, L]`
     pub insample_mask: Tensor,
-    /// `[B, h]`
-    pub outsample_y: Tensor,
-    /// `[B, h]`
-    pub outsample_mask: Tensor,
     /// `[B, L + h, F]`
     pub futr: Option<Tensor>,
     /// `[B, L, X]`
@@ -222,23 +218,14 @@ pub fn assemble(
         }
         stat.extend_from_slice(&set.stat[s]);
     }
-    // Split each [w] row into its input and output parts.
-    let split = |v: &[f32]| -> (Vec<f32>, Vec<f32>) {
-        let mut a = Vec::with_capacity(b * l);
-        let mut o = Vec::with_capacity(b * h);
-        for row in v.chunks(w) {
-            a.extend_from_slice(&row[..l]);
-            o.extend_from_slice(&row[l..]);
-        }
-        (a, o)
-    };
-    let (iy, oy) = split(&y);
-    let (im, om) = split(&mask);
+    // The input part of each [w] row (the output part is read from the whole windows).
+    let input = |v: &[f32]| -> Vec<f32> { v.chunks(w).flat_map(|row| row[..l].to_vec()).collect() };
     let iy = if base.exclude_insample_y {
         vec![0.0; b * l]
     } else {
-        iy
+        input(&y)
     };
+    let im = input(&mask);
     // Historical columns keep only the input part: [B, L+h, X] -> [B, L, X].
     let hist: Vec<f32> = if nx == 0 {
         Vec::new()
@@ -253,8 +240,6 @@ pub fn assemble(
         window_mask: Tensor::from_vec(&[b, w], mask),
         insample_y: Tensor::from_vec(&[b, l], iy),
         insample_mask: Tensor::from_vec(&[b, l], im),
-        outsample_y: Tensor::from_vec(&[b, h], oy),
-        outsample_mask: Tensor::from_vec(&[b, h], om),
         futr: (nf > 0).then(|| Tensor::from_vec(&[b, w, nf], futr)),
         hist: (nx > 0).then(|| Tensor::from_vec(&[b, l, nx], hist)),
         stat: (ns > 0).then(|| Tensor::from_vec(&[b, ns], stat)),
@@ -279,7 +264,7 @@ impl WindowBatchTensors {
 /// `starts[k].1` points of each. Built from the per-series windows of [`assemble`] (series-major
 /// within a window) and permuted to the multivariate layout: `window_y` `[B, L + h, N]`,
 /// `insample_y` `[B, L, N]`,
-/// `outsample_y` `[B, h, N]`, `futr` `[B, F, L + h, N]`, `hist` `[B, X, L, N]`, `stat` `[N, S]`;
+/// `futr` `[B, F, L + h, N]`, `hist` `[B, X, L, N]`, `stat` `[N, S]`;
 /// `y_stats` holds `B * N` entries, window-major.
 pub fn assemble_multivariate(
     set: &SeriesSet,
@@ -312,8 +297,6 @@ pub fn assemble_multivariate(
         window_mask: permute(&t.window_mask, &[0, 2, 1]), // [B, N, L+h] -> [B, L+h, N]
         insample_y: permute(&t.insample_y, &[0, 2, 1]), // [B, N, L] -> [B, L, N]
         insample_mask: permute(&t.insample_mask, &[0, 2, 1]), // [B, N, L] -> [B, L, N]
-        outsample_y: permute(&t.outsample_y, &[0, 2, 1]), // [B, N, h] -> [B, h, N]
-        outsample_mask: permute(&t.outsample_mask, &[0, 2, 1]), // [B, N, h] -> [B, h, N]
         futr: t.futr.as_ref().map(|f| permute(f, &[0, 3, 2, 1])), // [B, N, L+h, F] -> [B, F, L+h, N]
         hist: t.hist.as_ref().map(|x| permute(x, &[0, 3, 2, 1])), // [B, N, L, X] -> [B, X, L, N]
         stat: (!set.stat.is_empty() && !set.stat[0].is_empty()).then(|| {

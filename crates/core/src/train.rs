@@ -14,7 +14,7 @@
 //! stopping) and borrows the model and the data at each step, so a caller such as
 //! cross-validation can train any number of models without touching its own state.
 
-use crate::head::HeadTargets;
+use crate::head::{HeadTargets, OutputHead};
 use crate::model::{InputWindow, OutputSteps};
 use crate::series::{
     SeriesSet, WindowBatchTensors, WindowSpec, assemble, assemble_multivariate, check_multivariate,
@@ -61,6 +61,7 @@ pub struct Trainer<'a> {
     set: &'a SeriesSet,
     base: BaseConfig,
     spec: ModelSpec,
+    head: Box<dyn OutputHead>,
     val_size: usize,
     /// Input points of every training window.
     input_len: usize,
@@ -113,10 +114,9 @@ impl<'a> Trainer<'a> {
             .map(|y| y.len().saturating_sub(val_size))
             .collect();
         let longest = visible.iter().copied().max().unwrap_or(0);
-        let (l, padding) = match spec.input {
-            InputWindow::Fixed => (base.input_size, base.start_padding_enabled),
-            InputWindow::History { max } => (max.map_or(longest, |m| m.min(longest)).max(1), true),
-        };
+        // Whole-history windows are left-padded to the longest one.
+        let padding = base.start_padding_enabled || spec.input != InputWindow::Fixed;
+        let l = spec.input.points(base.input_size, longest);
         let geometry = WindowConfig::new(l, h, base.step_size, padding)?;
         let mut windows = Vec::with_capacity(set.len());
         for (i, &len) in visible.iter().enumerate() {
@@ -147,6 +147,7 @@ impl<'a> Trainer<'a> {
             ),
             base,
             spec,
+            head: model.head(),
             val_size,
             input_len: l,
             visible,
@@ -180,7 +181,7 @@ impl<'a> Trainer<'a> {
         let mut ctx = Ctx::new(&tape, model.params(), self.rng.fork());
         let batch = t.bind(&tape);
         let out = model.forward(&mut ctx, &batch);
-        let mut loss = self.head_loss(model, &tape, &t, out.y, batch.insample_y);
+        let mut loss = self.head_loss(&tape, &t, out.y, batch.insample_y);
         if let Some(aux) = out.aux_loss {
             loss = loss.add(aux);
         }
@@ -277,14 +278,12 @@ impl<'a> Trainer<'a> {
     /// The output head's loss of the raw outputs `y` on batch `t`.
     fn head_loss<'t>(
         &self,
-        model: &dyn NeuralModel,
         tape: &'t Tape,
         t: &WindowBatchTensors,
         y: Var<'t>,
         insample_y: Var<'t>,
     ) -> Var<'t> {
-        let head = model.head();
-        let m = head.outputs_per_step();
+        let m = self.head.outputs_per_step();
         let rows = t.y_stats.len();
         let (l, w) = (self.input_len, t.window_y.shape()[1]);
         // The scored part of the windows: the horizon, or the last h_train one-step targets.
@@ -332,7 +331,7 @@ impl<'a> Trainer<'a> {
         };
         // Multivariate: [B, h, N, m] -> [B, h*N, m]; the loss is a weighted mean over all
         // elements, so the layout does not change it.
-        head.train_loss(y.reshape(&[batch, cols, m]), &targets)
+        self.head.train_loss(y.reshape(&[batch, cols, m]), &targets)
     }
 }
 

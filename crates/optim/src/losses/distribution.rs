@@ -50,6 +50,14 @@ impl Distribution {
         }
     }
 
+    /// Which raw output is the location (its value is the location in the scaled space).
+    pub fn loc_index(self) -> usize {
+        match self {
+            Distribution::Normal => 0,
+            Distribution::StudentT => 1,
+        }
+    }
+
     /// Outputs per horizon step: the number of parameters.
     pub fn n_params(self) -> usize {
         self.param_names().len()
