@@ -13,6 +13,7 @@ mod matmul;
 mod normalize;
 mod patches;
 mod pool;
+pub mod recurrent;
 mod reduce;
 mod scan;
 mod shape;
@@ -20,3 +21,4 @@ mod unary;
 
 pub use broadcast::{broadcast_shape, sum_to_shape};
 pub use interpolate::InterpolateMode;
+pub use recurrent::{Cell, CellScratch, CellWeights, RecurrentParams, cell_step};
