@@ -6,6 +6,7 @@ mod common;
 use common::{gradcheck, grads_of, rand};
 use neurodiv_autodiff::ops::{Cell, CellScratch, CellWeights, RecurrentParams, cell_step};
 use neurodiv_autodiff::{Tape, Tensor, Var};
+use proptest::prelude::*;
 
 /// One configuration of a fused op. Its inputs, in order: `x, w_ih, w_hh, [b_ih, b_hh],
 /// [w_hr], h0, [c0]`.
@@ -320,4 +321,67 @@ fn mismatched_shapes_panic_with_the_names() {
     let w_hh = tape.param(Tensor::zeros(&[12, 5]));
     let h0 = tape.constant(Tensor::zeros(&[2, 4]));
     x.gru(&RecurrentParams::new(w_ih, w_hh), h0);
+}
+
+#[test]
+fn hand_computed_steps() {
+    let tape = Tape::new();
+    let c = |shape: &[usize], v: Vec<f32>| tape.constant(Tensor::from_vec(shape, v));
+    // tanh RNN, sizes 1: h1 = tanh(0.5*1 + 2*0.1 + 0.3 + 0.2), h2 = tanh(0.5*(-1) + 2*h1 + 0.5).
+    let x = c(&[1, 2, 1], vec![1.0, -1.0]);
+    let p = RecurrentParams::new(c(&[1, 1], vec![0.5]), c(&[1, 1], vec![2.0]))
+        .with_bias(c(&[1], vec![0.3]), c(&[1], vec![0.2]));
+    let y = x.rnn_tanh(&p, c(&[1, 1], vec![0.1])).value();
+    let h1 = (0.5f32 + 0.2 + 0.5).tanh();
+    let h2 = (-0.5 + 2.0 * h1 + 0.5).tanh();
+    common::assert_close(y.data(), &[h1, h2], 1e-6);
+
+    // LSTM with zero weights: i = f = o = 1/2, g = 0, so c1 = c0/2 and h1 = tanh(c1)/2.
+    let zeros = |shape: &[usize]| tape.constant(Tensor::zeros(shape));
+    let p = RecurrentParams::new(zeros(&[8, 3]), zeros(&[8, 2]));
+    let (y, c1) = zeros(&[1, 1, 3]).lstm(&p, zeros(&[1, 2]), c(&[1, 2], vec![1.0, -0.4]));
+    common::assert_close(c1.data(), &[0.5, -0.2], 1e-7);
+    common::assert_close(
+        y.value().data(),
+        &[0.5 * 0.5f32.tanh(), 0.5 * (-0.2f32).tanh()],
+        1e-6,
+    );
+
+    // GRU with zero weights: r = z = 1/2, n = 0, so h1 = h0/2 and h2 = h0/4.
+    let p = RecurrentParams::new(zeros(&[6, 1]), zeros(&[6, 2]));
+    let y = zeros(&[1, 2, 1])
+        .gru(&p, c(&[1, 2], vec![0.8, -2.0]))
+        .value();
+    common::assert_close(y.data(), &[0.4, -1.0, 0.2, -0.5], 1e-7);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10))]
+    /// Random tiny shapes and options: the gradients pass the finite-difference check and the
+    /// values and gradients equal the unfused composition.
+    #[test]
+    fn random_shapes_check_out(
+        cell in 0usize..3, b in 1usize..4, t in 1usize..4, i in 1usize..4, h in 1usize..4,
+        bias in any::<bool>(), proj in 0usize..3, seed in 0u64..1000,
+    ) {
+        let cell = [Cell::Rnn, Cell::Lstm, Cell::Gru][cell];
+        let mut case = Case::new(cell, b, t, i, h);
+        if !bias {
+            case = case.no_bias();
+        }
+        if cell == Cell::Lstm && proj > 0 && proj < h {
+            case = case.proj(proj);
+        }
+        let inputs = case.inputs(seed);
+        if let Err(e) = gradcheck(&inputs, |_, v| case.fused(v).0) {
+            return Err(TestCaseError::fail(format!("{case:?}: {e}")));
+        }
+        let seed_t = rand(&[b, t, case.hout()], seed + 99);
+        let (y, gf) = grads_of(&inputs, Some(seed_t.clone()), |_, v| case.fused(v).0);
+        let (y_ref, gu) = grads_of(&inputs, Some(seed_t), |_, v| case.unfused(v).0);
+        assert_rel(&format!("{case:?} outputs"), y.data(), y_ref.data(), 1e-5);
+        for (n, (a, r)) in gf.iter().zip(&gu).enumerate() {
+            assert_rel(&format!("{case:?} gradient {n}"), a.data(), r.data(), 1e-5);
+        }
+    }
 }

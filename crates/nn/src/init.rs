@@ -14,6 +14,12 @@ pub fn torch_default(shape: &[usize], fan_in: usize, rng: &mut Rng) -> Tensor {
     Tensor::uniform(shape, -bound, bound, rng)
 }
 
+/// PyTorch's default for every parameter of `nn.RNN`, `nn.LSTM` and `nn.GRU` (weights, biases
+/// and the LSTM projection alike): `U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))`.
+pub fn rnn_default(shape: &[usize], hidden_size: usize, rng: &mut Rng) -> Tensor {
+    torch_default(shape, hidden_size, rng)
+}
+
 /// Glorot/Xavier uniform: `U(-a, a)`, `a = gain * sqrt(6 / (fan_in + fan_out))`.
 pub fn xavier_uniform(
     shape: &[usize],

@@ -10,6 +10,7 @@ mod ctx;
 pub mod init;
 mod layers;
 mod norm;
+mod recurrent;
 mod revin;
 mod store;
 
@@ -17,5 +18,6 @@ pub use batch_norm::BatchNorm1d;
 pub use ctx::Ctx;
 pub use layers::{Activation, Linear, Mlp};
 pub use norm::{Dropout, Embedding, LayerNorm};
+pub use recurrent::{CellKind, Recurrent, RecurrentLayer, StepScratch};
 pub use revin::{RevIN, RevINStats};
 pub use store::{ParamId, ParamRole, ParamStore, RoleError};
