@@ -231,6 +231,7 @@ fn dims(
         cell.gates()
     );
     assert!(sx[1] > 0, "{name}: empty sequence {sx:?}");
+    assert!(si[0] > 0, "{name}: hidden size 0 (w_ih {si:?})");
     let (b, t, i, gh) = (sx[0], sx[1], sx[2], si[0]);
     let h = gh / cell.gates();
     let hout = match w_hr {
