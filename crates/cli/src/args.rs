@@ -42,9 +42,9 @@ pub struct ModelArgs {
     /// Forecast horizon (default 12, or the --holdout length).
     #[arg(long)]
     pub h: Option<usize>,
-    /// Input window length (default: 2 * h).
-    #[arg(long)]
-    pub input_size: Option<usize>,
+    /// Input window length (default: 2 * h); -1 is NeuralForecast's `input_size=-1`, 3 * h.
+    #[arg(long, allow_negative_numbers = true)]
+    pub input_size: Option<i64>,
     /// Training steps (the command line's default keeps a run to seconds; the library's own
     /// default is the model's, e.g. 1000 for NHITS).
     #[arg(long, default_value_t = 100)]

@@ -80,7 +80,18 @@ fn horizon(a: &ModelArgs, holdout: Option<usize>) -> Result<usize> {
 
 /// Builds the models; multivariate ones get `n_series` from the data unless `--set` gives it.
 fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn NeuralModel>>> {
-    let input_size = a.input_size.unwrap_or(2 * h);
+    let input_size = match a.input_size {
+        None => 2 * h,
+        Some(-1) => 3 * h, // NeuralForecast's input_size=-1
+        Some(n) if n >= 1 => {
+            usize::try_from(n).map_err(|_| format!("--input-size {n} is too large"))?
+        }
+        Some(n) => {
+            return Err(
+                format!("--input-size must be at least 1 (or -1 for 3 * h), got {n}").into(),
+            );
+        }
+    };
     let sets = a
         .sets
         .iter()

@@ -54,9 +54,14 @@ impl InputWindow {
 pub enum OutputSteps {
     /// The `h` steps after the input window: `[B, h, m]` (`[B, h, N, m]` multivariate).
     Horizon,
-    /// A one-step-ahead output after every input point (teacher forcing): `[B, L, m]`, where
-    /// output `t` forecasts point `t + 1` and the last one the first point after the window.
-    /// Training scores the last `h_train` of them.
+    /// A one-step-ahead output after every input point (teacher forcing): `[B, T, m]` for an
+    /// input of `T` points, where output `t` forecasts point `t + 1`.
+    ///
+    /// Training windows hold `L` context points (the scaler's statistics come from them) and
+    /// `h_train` targets; the forward pass reads the context and the first `h_train - 1` targets
+    /// (`insample_y` `[B, L + h_train - 1]`, historical exogenous columns of the context only,
+    /// future ones `[B, L + h_train, F]`), and its last `h_train` outputs are scored against the
+    /// targets. This is NeuralForecast's recurrent training (`h = h_train` while training).
     EveryStep {
         /// Outputs scored by the training loss, counted back from the last one.
         h_train: usize,
@@ -90,8 +95,11 @@ pub struct ModelSpec {
     pub output: OutputSteps,
     /// How it predicts.
     pub predict: PredictKind,
+    /// Input points of the training windows with fixed windows; `None` reads `input_size`.
+    /// (NeuralForecast's recurrent models read `input_size + 1`.)
+    pub train_input_size: Option<usize>,
     /// Input points read at prediction time with fixed windows (NeuralForecast's
-    /// `inference_input_size`); `None` reads `input_size`, as in training.
+    /// `inference_input_size`); `None` reads the training windows' input points.
     pub inference_input_size: Option<usize>,
 }
 
@@ -104,6 +112,7 @@ impl ModelSpec {
             input: InputWindow::Fixed,
             output: OutputSteps::Horizon,
             predict: PredictKind::Direct,
+            train_input_size: None,
             inference_input_size: None,
         }
     }

@@ -5,7 +5,9 @@
 //! - **direct**: one forward pass per batch of windows gives all `h` steps;
 //! - **recursive**: [`RecursiveModel::start`] on the window, then `h - 1` calls of
 //!   [`RecursiveModel::step`], each on a fresh no-grad tape, carrying the state as plain tensors
-//!   and feeding each point forecast back;
+//!   and feeding each point forecast back (a distribution's mean); the head turns the raw
+//!   outputs of every step into columns as it does a direct model's (a distribution head draws
+//!   from each step's distribution: NeuralForecast's recurrent prediction);
 //! - **sampled**: the recursive loop run on `paths` copies of each window, each step feeding back
 //!   a draw of the output head's distribution; the columns are the paths' mean and quantiles.
 //!
@@ -58,7 +60,10 @@ impl Forecast {
 /// capped at the model's maximum.
 fn input_len(model: &dyn NeuralModel, cutoffs: impl Iterator<Item = usize>) -> usize {
     let spec = model.spec();
-    let fixed = spec.inference_input_size.unwrap_or(model.base().input_size);
+    let fixed = spec
+        .inference_input_size
+        .or(spec.train_input_size)
+        .unwrap_or(model.base().input_size);
     spec.input.points(fixed, cutoffs.max().unwrap_or(1))
 }
 
@@ -75,30 +80,30 @@ pub fn forecast(
     let columns = head.column_suffixes();
     let spec = model.spec();
     let (values, extras) = match spec.predict {
-        PredictKind::Direct => {
-            let out = direct_raw(model, head.as_ref(), set, origins, extras)?;
+        PredictKind::Direct | PredictKind::Recursive => {
+            let out = raw_outputs(model, head.as_ref(), set, origins, extras)?;
             let rows = RowScaling {
                 stats: &out.stats,
                 scaler: base.scaler_type,
             };
-            let values = head.forecast(&out.raw, rows, base.random_seed, 0).to_vec();
+            let mut values = head.forecast(&out.raw, rows, base.random_seed, 0).to_vec();
+            if spec.predict == PredictKind::Recursive && head.samples() {
+                // NeuralForecast's recurrent prediction reports the value it fed back (the
+                // distribution's mean) as the point column, not the mean of the draws.
+                let (k, m, p) = (columns.len(), head.outputs_per_step(), head.point_column());
+                let raw = out.raw.data();
+                for (i, (v, o)) in values.chunks_mut(k).zip(raw.chunks(m)).enumerate() {
+                    let (shift, scale) = out.stats[i / base.h];
+                    v[p] = head.point_scaled(o);
+                    neurodiv_data::invert(base.scaler_type, &mut v[p..=p], shift, scale);
+                }
+            }
             (values, out.extras)
         }
-        PredictKind::Recursive | PredictKind::Sampled { .. } => {
-            let rec = model.recursive().ok_or_else(|| {
-                CoreError::Incompatible(format!(
-                    "{} predicts step by step but has no step interface",
-                    model.alias()
-                ))
-            })?;
-            if spec.capabilities.multivariate {
-                return Err(CoreError::Incompatible(format!(
-                    "{}: recursive prediction of multivariate models is not supported",
-                    model.alias()
-                )));
-            }
+        PredictKind::Sampled { paths } => {
+            let rec = step_interface(model)?;
             (
-                recursive(model, rec, set, origins, head.as_ref())?,
+                sampled(model, rec, set, origins, head.as_ref(), paths)?,
                 Vec::new(),
             )
         }
@@ -127,6 +132,61 @@ fn check_finite(
             set.ids[origins[k / per_origin.max(1)].series]
         ))),
     }
+}
+
+/// The step interface of a model that predicts step by step (univariate models only).
+fn step_interface(model: &dyn NeuralModel) -> Result<&dyn RecursiveModel, CoreError> {
+    let rec = model.recursive().ok_or_else(|| {
+        CoreError::Incompatible(format!(
+            "{} predicts step by step but has no step interface",
+            model.alias()
+        ))
+    })?;
+    if model.spec().capabilities.multivariate {
+        return Err(CoreError::Incompatible(format!(
+            "{}: recursive prediction of multivariate models is not supported",
+            model.alias()
+        )));
+    }
+    Ok(rec)
+}
+
+/// The raw outputs at `origins` of a direct model, or of a recursive one fed its point
+/// forecasts (the distribution's mean for a distribution head: NeuralForecast's recurrent
+/// prediction).
+fn raw_outputs(
+    model: &dyn NeuralModel,
+    head: &dyn OutputHead,
+    set: &SeriesSet,
+    origins: &[Origin],
+    extras: bool,
+) -> Result<RawOutputs, CoreError> {
+    if model.spec().predict == PredictKind::Direct {
+        return direct_raw(model, head, set, origins, extras);
+    }
+    let rec = step_interface(model)?;
+    let base = model.base();
+    let (h, m) = (base.h, head.outputs_per_step());
+    let l = input_len(model, origins.iter().map(|o| o.cutoff));
+    let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
+    let chunk = base
+        .inference_windows_batch_size
+        .unwrap_or(specs.len())
+        .max(1);
+    let mut raw = Vec::with_capacity(origins.len() * h * m);
+    let mut stats = Vec::with_capacity(origins.len());
+    for part in specs.chunks(chunk) {
+        let t = assemble(set, part, base, l, base.h);
+        raw.extend(roll(model, rec, &t, 1, h, m, |_, out, _| {
+            out.data().chunks(m).map(|o| head.point_scaled(o)).collect()
+        })?);
+        stats.extend_from_slice(&t.y_stats);
+    }
+    Ok(RawOutputs {
+        raw: Tensor::from_vec(&[origins.len(), h, m], raw),
+        stats,
+        extras: Vec::new(),
+    })
 }
 
 /// What direct passes at some origins return.
@@ -168,7 +228,7 @@ fn direct_raw(
         let mut joint = Vec::with_capacity(starts.len() * n * h * m); // [W, N, h, m]
         let mut joint_stats = Vec::with_capacity(starts.len() * n);
         for part in starts.chunks(chunk_of(starts.len())) {
-            let t = assemble_multivariate(set, part, base, l);
+            let t = assemble_multivariate(set, part, base, l, base.h);
             let out = run(model, &t, m)?.0; // [B, h, N, m]
             let b = part.len();
             // [B, h, N, m] -> [B, N, h, m]
@@ -190,7 +250,7 @@ fn direct_raw(
     } else {
         let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
         for part in specs.chunks(chunk_of(specs.len())) {
-            let t = assemble(set, part, base, l);
+            let t = assemble(set, part, base, l, base.h);
             let (out, ex) = run(model, &t, m)?;
             raw.extend(out.to_vec());
             stats.extend_from_slice(&t.y_stats);
@@ -264,39 +324,36 @@ fn run(
     Ok((y, extras))
 }
 
-/// The recursive and sampled predictors.
-fn recursive(
+/// The sampled predictor: `paths` trajectories per window, each fed its own draws; the columns
+/// are the paths' mean and quantiles at every step.
+fn sampled(
     model: &dyn NeuralModel,
     rec: &dyn RecursiveModel,
     set: &SeriesSet,
     origins: &[Origin],
     head: &dyn OutputHead,
+    paths: usize,
 ) -> Result<Vec<f32>, CoreError> {
     let base = model.base();
     let (h, m) = (base.h, head.outputs_per_step());
-    let paths = match model.spec().predict {
-        PredictKind::Sampled { paths } => {
-            if !head.samples() {
-                return Err(CoreError::Incompatible(format!(
-                    "{} samples paths and needs a DistributionLoss, not {}",
-                    model.alias(),
-                    base.loss
-                )));
-            }
-            // Draws give the mean and quantile columns; per-path parameters give no column.
-            let from_draws = head
-                .columns_from_draws(&mut [0.0; 2])
-                .map_or(0, |c| c.len());
-            if from_draws != head.column_suffixes().len() {
-                return Err(CoreError::Incompatible(format!(
-                    "{}: return_params is not available for sampled paths (each path has its own parameters)",
-                    model.alias()
-                )));
-            }
-            Some(paths.max(2))
-        }
-        _ => None,
-    };
+    if !head.samples() {
+        return Err(CoreError::Incompatible(format!(
+            "{} samples paths and needs a DistributionLoss, not {}",
+            model.alias(),
+            base.loss
+        )));
+    }
+    // Draws give the mean and quantile columns; per-path parameters give no column.
+    let from_draws = head
+        .columns_from_draws(&mut [0.0; 2])
+        .map_or(0, |c| c.len());
+    if from_draws != head.column_suffixes().len() {
+        return Err(CoreError::Incompatible(format!(
+            "{}: return_params is not available for sampled paths (each path has its own parameters)",
+            model.alias()
+        )));
+    }
+    let p = paths.max(2);
     let l = input_len(model, origins.iter().map(|o| o.cutoff));
     let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
     let k = head.column_suffixes().len();
@@ -307,55 +364,32 @@ fn recursive(
     let mut values = Vec::with_capacity(origins.len() * h * k);
     for (c, part) in specs.chunks(chunk).enumerate() {
         let first_row = c * chunk;
-        let t = assemble(set, part, base, l);
+        let t = assemble(set, part, base, l, base.h);
         let b = part.len();
-        match paths {
-            None => {
-                let raw = roll(model, rec, &t, 1, h, m, |_, out, _| {
-                    out.data().chunks(m).map(|o| head.point_scaled(o)).collect()
-                })?;
-                let rows = RowScaling {
-                    stats: &t.y_stats,
-                    scaler: base.scaler_type,
-                };
-                let raw = Tensor::from_vec(&[b, h, m], raw);
-                values.extend(
-                    head.forecast(&raw, rows, base.random_seed, first_row)
-                        .to_vec(),
-                );
+        let mut rngs: Vec<Rng> = (0..b)
+            .map(|r| row_rng(base.random_seed, first_row + r))
+            .collect();
+        let mut draws = vec![0.0f32; b * p * h]; // [B, P, h], original scale
+        roll(model, rec, &t, p, h, m, |step, out, stats| {
+            let rows = RowScaling {
+                stats,
+                scaler: base.scaler_type,
+            };
+            let mut step_draws = head.sample(out, rows, &mut rngs).expect("checked above");
+            for (row, d) in step_draws.iter_mut().enumerate() {
+                draws[row * h + step] = *d; // row = window * P + path
+                let (shift, scale) = stats[row];
+                neurodiv_data::apply(base.scaler_type, std::slice::from_mut(d), shift, scale);
             }
-            Some(p) => {
-                let mut rngs: Vec<Rng> = (0..b)
-                    .map(|r| row_rng(base.random_seed, first_row + r))
-                    .collect();
-                let mut draws = vec![0.0f32; b * p * h]; // [B, P, h], original scale
-                roll(model, rec, &t, p, h, m, |step, out, stats| {
-                    let rows = RowScaling {
-                        stats,
-                        scaler: base.scaler_type,
-                    };
-                    let mut step_draws = head.sample(out, rows, &mut rngs).expect("checked above");
-                    for (row, d) in step_draws.iter_mut().enumerate() {
-                        draws[row * h + step] = *d; // row = window * P + path
-                        let (shift, scale) = stats[row];
-                        neurodiv_data::apply(
-                            base.scaler_type,
-                            std::slice::from_mut(d),
-                            shift,
-                            scale,
-                        );
-                    }
-                    step_draws
-                })?;
-                let mut step_draws = vec![0.0f32; p];
-                for w in 0..b {
-                    for step in 0..h {
-                        for (path, d) in step_draws.iter_mut().enumerate() {
-                            *d = draws[(w * p + path) * h + step];
-                        }
-                        values.extend(head.columns_from_draws(&mut step_draws).expect("samples"));
-                    }
+            step_draws
+        })?;
+        let mut step_draws = vec![0.0f32; p];
+        for w in 0..b {
+            for step in 0..h {
+                for (path, d) in step_draws.iter_mut().enumerate() {
+                    *d = draws[(w * p + path) * h + step];
                 }
+                values.extend(head.columns_from_draws(&mut step_draws).expect("samples"));
             }
         }
     }
@@ -505,8 +539,9 @@ pub fn validation_loss(
     let y = Tensor::from_vec(&[r, h], y);
     let insample = Tensor::from_vec(&[r, l], insample);
     let head = model.head();
-    if base.valid_loss.is_none() && model.spec().predict == PredictKind::Direct {
-        let out = direct_raw(model, head.as_ref(), set, &origins, false)?;
+    let sampled = matches!(model.spec().predict, PredictKind::Sampled { .. });
+    if base.valid_loss.is_none() && !sampled {
+        let out = raw_outputs(model, head.as_ref(), set, &origins, false)?;
         let rows = RowScaling {
             stats: &out.stats,
             scaler: base.scaler_type,

@@ -152,7 +152,8 @@ pub struct WindowBatchTensors {
     pub y_stats: Vec<(f32, f32)>,
 }
 
-/// Fills and scales the windows `specs` with inputs of `l` points as NeuralForecast does: each
+/// Fills and scales the windows `specs` with inputs of `l` points and `h` output points as
+/// NeuralForecast does: each
 /// channel of each window is scaled with statistics of the observed points of its input part,
 /// and the whole window (padding included) is transformed. Static features are not scaled.
 pub fn assemble(
@@ -160,8 +161,9 @@ pub fn assemble(
     specs: &[WindowSpec],
     base: &BaseConfig,
     l: usize,
+    h: usize,
 ) -> WindowBatchTensors {
-    let (h, kind) = (base.h, base.scaler_type);
+    let kind = base.scaler_type;
     let w = l + h;
     let (nf, nx, ns, b) = (set.n_futr(), set.n_hist(), set.n_stat(), specs.len());
     let mut y = vec![0.0; b * w];
@@ -271,6 +273,7 @@ pub fn assemble_multivariate(
     starts: &[(isize, usize)],
     base: &BaseConfig,
     l: usize,
+    h: usize,
 ) -> WindowBatchTensors {
     let n = set.len();
     let specs: Vec<WindowSpec> = starts
@@ -283,7 +286,7 @@ pub fn assemble_multivariate(
             })
         })
         .collect();
-    let t = assemble(set, &specs, base, l);
+    let t = assemble(set, &specs, base, l, h);
     let b = starts.len();
     // [B*N, T, ...] -> [B, N, T, ...] -> permuted
     let permute = |x: &Tensor, perm: &[usize]| {

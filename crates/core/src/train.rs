@@ -65,6 +65,8 @@ pub struct Trainer<'a> {
     val_size: usize,
     /// Input points of every training window.
     input_len: usize,
+    /// Output points of every training window: `h`, or `h_train` for one-step outputs.
+    window_h: usize,
     /// Points of each series the training windows may see (the validation tail hidden).
     visible: Vec<usize>,
     windows: Vec<WindowIndex>,
@@ -104,6 +106,12 @@ impl<'a> Trainer<'a> {
         }
         if spec.capabilities.multivariate {
             check_multivariate(model, set)?;
+            if spec.output != OutputSteps::Horizon {
+                return Err(CoreError::Incompatible(format!(
+                    "{}: one-step (teacher-forced) training of multivariate models is not supported",
+                    model.alias()
+                )));
+            }
         }
         // Kept windows of every series with the validation tail hidden, on the grid of the
         // longest series (NeuralForecast left-pads shorter series to it). Multivariate windows
@@ -116,8 +124,23 @@ impl<'a> Trainer<'a> {
         let longest = visible.iter().copied().max().unwrap_or(0);
         // Whole-history windows are left-padded to the longest one.
         let padding = base.start_padding_enabled || spec.input != InputWindow::Fixed;
-        let l = spec.input.points(base.input_size, longest);
-        let geometry = WindowConfig::new(l, h, base.step_size, padding)?;
+        let l = spec
+            .input
+            .points(spec.train_input_size.unwrap_or(base.input_size), longest);
+        // Teacher-forced models train on h_train targets (NeuralForecast sets h = h_train).
+        let window_h = match spec.output {
+            OutputSteps::Horizon => h,
+            OutputSteps::EveryStep { h_train } => {
+                if h_train == 0 || h_train > h {
+                    return Err(CoreError::Config {
+                        field: "h_train",
+                        reason: format!("must be between 1 and h = {h}, got {h_train}"),
+                    });
+                }
+                h_train
+            }
+        };
+        let geometry = WindowConfig::new(l, window_h, base.step_size, padding)?;
         let mut windows = Vec::with_capacity(set.len());
         for (i, &len) in visible.iter().enumerate() {
             let index = geometry.index_aligned(len, longest);
@@ -150,6 +173,7 @@ impl<'a> Trainer<'a> {
             head: model.head(),
             val_size,
             input_len: l,
+            window_h,
             visible,
             windows,
             best: f32::INFINITY,
@@ -249,15 +273,15 @@ impl<'a> Trainer<'a> {
 
     /// Samples and assembles the windows of the next step.
     fn sample_batch(&mut self) -> Result<WindowBatchTensors, CoreError> {
-        let (set, base, l) = (self.set, &self.base, self.input_len);
-        Ok(if self.spec.capabilities.multivariate {
+        let (set, base, l, h) = (self.set, &self.base, self.input_len, self.window_h);
+        let mut t = if self.spec.capabilities.multivariate {
             let sampler = WindowSampler::new(vec![(0, self.windows[0])]);
             let starts: Vec<(isize, usize)> = sampler
                 .sample(Some(base.windows_batch_size), &mut self.rng)?
                 .into_iter()
                 .map(|w| (w.start, self.visible[0]))
                 .collect();
-            assemble_multivariate(set, &starts, base, l)
+            assemble_multivariate(set, &starts, base, l, h)
         } else {
             let chosen = self.batcher.next_batch(&mut self.rng).to_vec();
             let sampler =
@@ -271,8 +295,28 @@ impl<'a> Trainer<'a> {
                     avail: self.visible[w.series],
                 })
                 .collect();
-            assemble(set, &specs, base, l)
-        })
+            assemble(set, &specs, base, l, h)
+        };
+        if let OutputSteps::EveryStep { h_train } = self.spec.output {
+            // Teacher forcing: the input runs on through the first h_train - 1 targets.
+            // [B, L + h_train] -> [B, L + h_train - 1]
+            let b = t.insample_y.shape()[0];
+            let keep = l + h_train - 1;
+            let head = |x: &Tensor| {
+                let v = x
+                    .data()
+                    .chunks(l + h_train)
+                    .flat_map(|r| r[..keep].to_vec());
+                Tensor::from_vec(&[b, keep], v.collect())
+            };
+            t.insample_y = if base.exclude_insample_y {
+                Tensor::zeros(&[b, keep])
+            } else {
+                head(&t.window_y)
+            };
+            t.insample_mask = head(&t.window_mask);
+        }
+        Ok(t)
     }
 
     /// The output head's loss of the raw outputs `y` on batch `t`.
@@ -286,14 +330,16 @@ impl<'a> Trainer<'a> {
         let m = self.head.outputs_per_step();
         let rows = t.y_stats.len();
         let (l, w) = (self.input_len, t.window_y.shape()[1]);
-        // The scored part of the windows: the horizon, or the last h_train one-step targets.
-        let (y, first, steps) = match self.spec.output {
-            OutputSteps::Horizon => (y, l, self.base.h),
+        // The scored part of the windows: the horizon, or the h_train one-step targets after the
+        // context, forecast by the last h_train outputs.
+        let (y, steps) = match self.spec.output {
+            OutputSteps::Horizon => (y, self.base.h),
             OutputSteps::EveryStep { h_train } => {
-                let k = h_train.clamp(1, l);
-                (y.slice(1, l - k, l), l - k + 1, k) // [B, L, m] -> [B, k, m]
+                let t_in = l + h_train - 1;
+                (y.slice(1, t_in - h_train, t_in), h_train) // [B, L + k - 1, m] -> [B, k, m]
             }
         };
+        let first = l;
         let cut = |x: &Tensor| {
             let per = x.numel() / x.shape()[0];
             let n = per / w; // 1, or N series (multivariate)

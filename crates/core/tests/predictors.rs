@@ -75,6 +75,7 @@ impl NeuralModel for Ema {
             input: InputWindow::Fixed,
             output: OutputSteps::EveryStep { h_train: 4 },
             predict: self.predict,
+            train_input_size: None,
             inference_input_size: None,
         }
     }

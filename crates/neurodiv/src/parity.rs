@@ -202,7 +202,31 @@ pub const CASES: &[Case] = &[
     distribution("NHITS-StudentT", "NHITS", &STUDENT_T_80, 3),
     distribution("MLP-Normal", "MLP", &NORMAL_80, 10),
     distribution("MLP-StudentT", "MLP", &STUDENT_T_80, 10),
+    nf("RNN", 3),
+    nf("LSTM", 3),
+    nf("GRU", 3),
+    recurrent("RNN-recurrent", "RNN"),
+    recurrent("LSTM-recurrent", "LSTM"),
+    recurrent("GRU-recurrent", "GRU"),
+    nf("DilatedRNN", 3),
+    Case {
+        note: "robust scaler, StudentT",
+        overrides: &[("scaler_type", r#""robust""#)],
+        interval: Some(80),
+        ..nf("DeepAR", 3)
+    },
 ];
+
+/// The recurrent mode of `model` (NeuralForecast's `recurrent=True`), against NeuralForecast's
+/// runs of it (`data/reference/nf_recurrent.py`, stored under `name`).
+const fn recurrent(name: &'static str, model: &'static str) -> Case {
+    Case {
+        model,
+        note: "recurrent=True",
+        overrides: &[("recurrent", "true")],
+        ..nf(name, 3)
+    }
+}
 
 /// Everything that can stop a parity run or check.
 #[derive(Debug, thiserror::Error)]

@@ -15,11 +15,16 @@ struct Entry {
 
 macro_rules! entry {
     ($family:literal, $name:literal, $model:ty, $config:ty) => {
+        entry!($family, $name, $model, $config, <$config>::new)
+    };
+    // A model whose defaults come from `$defaults(h, input_size)` (models sharing a config type).
+    ($family:literal, $name:literal, $model:ty, $config:ty, $defaults:expr) => {
         Entry {
             name: $name,
             family: $family,
             default_config: |h, l| {
-                serde_json::to_value(<$config>::new(h, l)).expect("configs serialise")
+                let config: $config = $defaults(h, l);
+                serde_json::to_value(config).expect("configs serialise")
             },
             build: |json| {
                 let config: $config = serde_json::from_str(json)
@@ -56,6 +61,38 @@ fn entries() -> Vec<Entry> {
         v.push(entry!("linear", "DLinear", m::DLinear, m::DLinearConfig));
         v.push(entry!("linear", "NLinear", m::NLinear, m::NLinearConfig));
         v.push(entry!("linear", "RLinear", m::RLinear, m::RLinearConfig));
+    }
+    #[cfg(feature = "recurrent")]
+    {
+        use neurodiv_models_recurrent as m;
+        v.push(entry!(
+            "recurrent",
+            "RNN",
+            m::RNN,
+            m::RNNConfig,
+            m::RNN::default_config
+        ));
+        v.push(entry!(
+            "recurrent",
+            "LSTM",
+            m::LSTM,
+            m::LSTMConfig,
+            m::LSTM::default_config
+        ));
+        v.push(entry!(
+            "recurrent",
+            "GRU",
+            m::GRU,
+            m::GRUConfig,
+            m::GRU::default_config
+        ));
+        v.push(entry!(
+            "recurrent",
+            "DilatedRNN",
+            m::DilatedRNN,
+            m::DilatedRNNConfig
+        ));
+        v.push(entry!("recurrent", "DeepAR", m::DeepAR, m::DeepARConfig));
     }
     v
 }

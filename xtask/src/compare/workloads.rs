@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The models both libraries have, in the registry's order. RLinear is ours alone.
-pub const MODELS: [&str; 10] = [
+pub const MODELS: [&str; 15] = [
     "MLP",
     "NHITS",
     "NBEATS",
@@ -18,6 +18,11 @@ pub const MODELS: [&str; 10] = [
     "TSMixerx",
     "DLinear",
     "NLinear",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "DilatedRNN",
+    "DeepAR",
 ];
 
 /// Series and length of the synthetic panel.
@@ -176,6 +181,11 @@ impl Config {
             ],
             "MLPMultivariate" => vec![("hidden_size", json!(32))],
             "TSMixer" | "TSMixerx" => vec![("ff_dim", json!(16))],
+            "RNN" | "LSTM" | "GRU" | "DilatedRNN" => vec![
+                ("encoder_hidden_size", json!(32)),
+                ("decoder_hidden_size", json!(32)),
+            ],
+            "DeepAR" => vec![("lstm_hidden_size", json!(32))],
             _ => Vec::new(),
         };
         o.push(("windows_batch_size", json!(32)));

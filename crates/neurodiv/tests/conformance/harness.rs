@@ -38,7 +38,33 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
             ("decoder_output_dim", "4"),
             ("temporal_decoder_dim", "8"),
         ],
+        "RNN" | "LSTM" | "GRU" | "DilatedRNN" => {
+            vec![("encoder_hidden_size", "16"), ("decoder_hidden_size", "16")]
+        }
+        "DeepAR" => vec![("lstm_hidden_size", "16")],
         _ => Vec::new(),
+    }
+}
+
+/// What the checks run on: every registered model, and the second mode of the models that have
+/// one, named `"{model}+recurrent"` (NeuralForecast's `recurrent=True`).
+pub fn variants() -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for name in registry::model_names() {
+        out.push(name);
+        let defaults = registry::default_config(name, H, L).expect("registered name");
+        if defaults.get("recurrent") == Some(&Value::Bool(false)) {
+            out.push(&*Box::leak(format!("{name}+recurrent").into_boxed_str()));
+        }
+    }
+    out
+}
+
+/// A variant's registry name and the overrides of its mode.
+pub fn split_variant(variant: &str) -> (&str, Vec<(&'static str, &'static str)>) {
+    match variant.strip_suffix("+recurrent") {
+        Some(name) => (name, vec![("recurrent", "true")]),
+        None => (variant, Vec::new()),
     }
 }
 
@@ -46,6 +72,7 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
 /// sizes (those the model's config has), `n_series` for multivariate models, then `extra`
 /// (which wins over the rest).
 pub fn overrides(name: &str, n_series: usize, extra: &[(&str, String)]) -> Vec<(String, String)> {
+    let (name, mode) = split_variant(name);
     let defaults = registry::default_config(name, H, L).expect("registered name");
     let has = |k: &str| defaults.get(k).is_some();
     let mut out = vec![
@@ -60,6 +87,7 @@ pub fn overrides(name: &str, n_series: usize, extra: &[(&str, String)]) -> Vec<(
     if has("n_series") {
         out.push(("n_series".to_string(), n_series.to_string()));
     }
+    out.extend(mode.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     out.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
     out
 }
@@ -67,7 +95,8 @@ pub fn overrides(name: &str, n_series: usize, extra: &[(&str, String)]) -> Vec<(
 /// The data a model is checked on: AirPassengers, or for multivariate models (which forecast
 /// all series jointly) the two-series panel.
 pub fn data_for(name: &str) -> PanelFrame {
-    let probe = registry::build(name, H, L, &overrides(name, 1, &[])).expect("tiny build");
+    let probe =
+        registry::build(split_variant(name).0, H, L, &overrides(name, 1, &[])).expect("tiny build");
     if probe.capabilities().multivariate {
         neurodiv::datasets::air_passengers_panel().unwrap()
     } else {
@@ -83,8 +112,13 @@ pub fn build(
     n_series: usize,
     extra: &[(&str, String)],
 ) -> Box<dyn NeuralModel> {
-    registry::build(name, h, l, &overrides(name, n_series, extra))
-        .unwrap_or_else(|e| panic!("{name}: build(h={h}, input_size={l}, {extra:?}): {e}"))
+    registry::build(
+        split_variant(name).0,
+        h,
+        l,
+        &overrides(name, n_series, extra),
+    )
+    .unwrap_or_else(|e| panic!("{name}: build(h={h}, input_size={l}, {extra:?}): {e}"))
 }
 
 /// Fits one model on `train` and predicts the next `h` points.
@@ -129,6 +163,11 @@ pub fn expected_columns(alias: &str, loss: &Loss) -> Vec<String> {
         .collect()
 }
 
+/// The columns `model` predicts: its alias and its loss's suffixes.
+pub fn model_columns(model: &dyn NeuralModel) -> Vec<String> {
+    expected_columns(&model.alias(), &model.base().loss)
+}
+
 /// Checks a forecast frame: `rows` rows, the model's columns, all values finite.
 pub fn check_forecast(what: &str, fc: &ForecastFrame, rows: usize, columns: &[String]) {
     assert_eq!(fc.len(), rows, "{what}: rows");
@@ -139,9 +178,10 @@ pub fn check_forecast(what: &str, fc: &ForecastFrame, rows: usize, columns: &[St
     }
 }
 
-/// Runs `check` for every registered model; fails naming every model whose check panicked.
+/// Runs `check` for every registered model and mode ([`variants`]); fails naming every one whose
+/// check panicked.
 pub fn for_each_model(test: &str, check: impl Fn(&'static str)) {
-    let failed: Vec<&str> = registry::model_names()
+    let failed: Vec<&str> = variants()
         .into_iter()
         .filter(|&name| catch_unwind(AssertUnwindSafe(|| check(name))).is_err())
         .collect();

@@ -75,8 +75,10 @@ fn aliases_name_the_columns() {
         let (train, _) = df.split_tail(H).unwrap();
         let model = build(name, H, L, df.n_series(), &[("alias", "\"mine\"".into())]);
         assert_eq!(model.alias(), "mine");
+        let columns = model_columns(model.as_ref());
+        assert!(columns[0] == "mine", "{name}: {columns:?}");
         let (_, fc, _) = fit_predict(model, &train);
-        assert_eq!(fc.column_names(), ["mine"], "{name}");
+        assert_eq!(fc.column_names(), columns, "{name}");
     });
 }
 

@@ -26,7 +26,7 @@ fn exogenous_columns_follow_the_capabilities() {
                 panel.n_series(),
                 &[(key, format!("[\"{col}\"]"))],
             );
-            let alias = model.alias();
+            let columns = model_columns(model.as_ref());
             let mut nf = NeuralForecast::new(vec![model], train.freq());
             let fitted = nf.fit(&train, 0);
             if !ok {
@@ -38,7 +38,7 @@ fn exogenous_columns_follow_the_capabilities() {
             let fc = nf
                 .predict(Some(&test))
                 .unwrap_or_else(|e| panic!("{what}: predict: {e}"));
-            check_forecast(&what, &fc, H * panel.n_series(), &[alias]);
+            check_forecast(&what, &fc, H * panel.n_series(), &columns);
             // The saved history keeps the exogenous and static columns.
             let dir = TempDir(temp_dir(&format!("conformance-exog-{name}-{key}")));
             nf.save(&dir.0).unwrap();
@@ -95,6 +95,15 @@ fn every_model_takes_the_training_options() {
         ];
         for extra in cases {
             let what = format!("{name} {extra:?}");
+            // A model may refuse an option it cannot honour (DeepAR reads its own past values
+            // and refuses exclude_insample_y), with a typed error naming the option.
+            let (registry_name, _) = split_variant(name);
+            let built =
+                registry::build(registry_name, H, L, &overrides(name, df.n_series(), extra));
+            if let Err(e) = &built {
+                assert!(e.to_string().contains(extra[0].0), "{what}: {e}");
+                continue;
+            }
             let model = build(name, H, L, df.n_series(), extra);
             let columns = expected_columns(&model.alias(), &model.base().loss);
             let (report, fc, _) = fit_predict(model, &train);
@@ -149,9 +158,10 @@ fn every_model_forecasts_each_series_of_a_panel() {
     let (train, _) = panel.split_tail(H).unwrap();
     for_each_model("panel", |name| {
         let model = build(name, H, L, panel.n_series(), &[]);
-        let alias = model.alias();
+        let columns = model_columns(model.as_ref());
+        let alias = columns[0].clone();
         let (_, fc, nf) = fit_predict(model, &train);
-        check_forecast(name, &fc, 2 * H, std::slice::from_ref(&alias));
+        check_forecast(name, &fc, 2 * H, &columns);
         assert!(
             fc.unique_id[..H].iter().all(|id| id == "Airline1"),
             "{name}"
@@ -246,12 +256,25 @@ fn all_models_fit_together_as_they_do_alone() {
     let mut nf = NeuralForecast::new(models, train.freq());
     nf.fit(&train, 0).unwrap();
     let together = nf.predict(None).unwrap();
-    let want: Vec<String> = (0..names.len()).map(|i| format!("m{i}")).collect();
+    let want: Vec<String> = nf
+        .models()
+        .iter()
+        .flat_map(|m| model_columns(m.as_ref()))
+        .collect();
     assert_eq!(together.column_names(), want);
     for (i, &n) in names.iter().enumerate() {
         let (_, alone, _) = fit_predict(build(n, H, L, 1, &[]), &train);
-        let a: Vec<u32> = alone.columns[0].1.iter().map(|x| x.to_bits()).collect();
-        let t: Vec<u32> = together.columns[i].1.iter().map(|x| x.to_bits()).collect();
-        assert_eq!(a, t, "{n}: fitted with the others");
+        for (j, (_, column)) in alone.columns.iter().enumerate() {
+            let a: Vec<u32> = column.iter().map(|x| x.to_bits()).collect();
+            let name = format!("m{i}{}", &alone.columns[j].0[n.len()..]);
+            let t = &together
+                .columns
+                .iter()
+                .find(|c| c.0 == name)
+                .expect("column")
+                .1;
+            let t: Vec<u32> = t.iter().map(|x| x.to_bits()).collect();
+            assert_eq!(a, t, "{n}: {name} fitted with the others");
+        }
     }
 }
