@@ -109,8 +109,10 @@ pub fn gemm(
         });
 }
 
+/// [`gemm`] on the calling thread only, for callers that already run in parallel (each of
+/// their tasks on its own rows). Each row of `C` gets the same bits as from [`gemm`].
 #[allow(clippy::too_many_arguments)]
-fn gemm_serial(
+pub fn gemm_serial(
     ta: Trans,
     tb: Trans,
     m: usize,

@@ -37,7 +37,7 @@ pub mod simd;
 pub mod special;
 
 pub use dot_gemm::dot_gemm_nt;
-pub use gemm::{Trans, gemm, gemm_batched};
+pub use gemm::{Trans, gemm, gemm_batched, gemm_serial};
 pub use half_precision::{
     bf16, bf16_to_f32, f16, f16_to_f32, f32_to_bf16, f32_to_f16, gemm_bf16_weights,
     gemm_f16_weights,

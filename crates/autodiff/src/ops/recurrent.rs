@@ -24,8 +24,9 @@ mod cells;
 pub use cells::{CellScratch, CellWeights, cell_step};
 
 use crate::{Tensor, Var};
-use backward::Saved;
+use backward::{Saved, Steps};
 use cells::{StepBufs, advance, project};
+use rayon::prelude::*;
 
 /// The recurrent cell of a fused op.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -182,9 +183,47 @@ impl<'t> Var<'t> {
             b_hh: b_hh.as_ref().map(|t| t.data()),
             w_hr: w_hr.as_ref().map(|t| t.data()),
         };
-        let fwd = forward(&w, &d, tape.grad_enabled(), save, &x, &h0v, c0v.as_ref());
-        let y = Tensor::from_vec(&[d.b, d.t, d.hout], fwd.y);
-        let c_last = c0v.as_ref().map(|_| Tensor::from_vec(&[d.b, d.h], fwd.c));
+        // The batch rows run in parallel, each block through the whole sequence; a row's bits
+        // do not depend on its block (the per-row GEMMs and the gate math are row-local).
+        let blocks = batch_blocks(d.b);
+        let grad = tape.grad_enabled();
+        let fwds: Vec<Forward> = blocks
+            .par_iter()
+            .map(|&(b0, bc)| {
+                let dc = Dims { b: bc, ..d };
+                let x = &x.data()[b0 * d.t * d.i..][..bc * d.t * d.i];
+                let h0 = &h0v.data()[b0 * d.hout..][..bc * d.hout];
+                let c0 = c0v.as_ref().map(|c| &c.data()[b0 * d.h..][..bc * d.h]);
+                forward(&w, &dc, grad, save, x, h0, c0)
+            })
+            .collect();
+        let y = Tensor::from_vec(
+            &[d.b, d.t, d.hout],
+            fwds.iter().flat_map(|f| f.y.iter().copied()).collect(),
+        );
+        let c_last = c0v.as_ref().map(|_| {
+            Tensor::from_vec(
+                &[d.b, d.h],
+                fwds.iter().flat_map(|f| f.c.iter().copied()).collect(),
+            )
+        });
+        let hts: Vec<f32> = fwds.iter().flat_map(|f| f.hts.iter().copied()).collect();
+        let steps = blocks
+            .iter()
+            .zip(fwds)
+            .map(|(&(b0, bc), f)| Steps {
+                d: Dims { b: bc, ..d },
+                h0: h0v.data()[b0 * d.hout..][..bc * d.hout].to_vec(),
+                c0: c0v
+                    .as_ref()
+                    .map(|c| c.data()[b0 * d.h..][..bc * d.h].to_vec()),
+                y: f.y,
+                acts: f.acts,
+                hp: f.hp,
+                cs: f.cs,
+                tcs: f.tcs,
+            })
+            .collect();
         let saved = Saved {
             d,
             x,
@@ -192,13 +231,9 @@ impl<'t> Var<'t> {
             w_hh,
             w_hr,
             h0: h0v,
-            c0: c0v,
             y: y.clone(),
-            acts: fwd.acts,
-            hp: fwd.hp,
-            cs: fwd.cs,
-            tcs: fwd.tcs,
-            hts: fwd.hts,
+            hts,
+            blocks: steps,
         };
         let flags = [
             p.b_ih.is_some(),
@@ -300,16 +335,28 @@ struct Forward {
     hts: Vec<f32>,
 }
 
-/// Runs the sequence. With `save`, every step writes into its own slot of the saved buffers;
-/// without, all steps share one slot.
+/// Blocks of batch rows `(first, rows)` run in parallel: one per thread, in multiples of 8 rows.
+fn batch_blocks(b: usize) -> Vec<(usize, usize)> {
+    let per = b
+        .div_ceil(rayon::current_num_threads().max(1))
+        .next_multiple_of(8)
+        .max(8);
+    (0..b)
+        .step_by(per)
+        .map(|b0| (b0, per.min(b - b0)))
+        .collect()
+}
+
+/// Runs the sequence of `d.b` batch rows. With `save`, every step writes into its own slot of
+/// the saved buffers; without, all steps share one slot.
 fn forward(
     w: &CellWeights<'_>,
     d: &Dims,
     grad: bool,
     save: bool,
-    x: &Tensor,
-    h0: &Tensor,
-    c0: Option<&Tensor>,
+    x: &[f32],
+    h0: &[f32],
+    c0: Option<&[f32]>,
 ) -> Forward {
     let Dims {
         cell,
@@ -325,7 +372,7 @@ fn forward(
     let proj = w.w_hr.is_some();
     // One GEMM for the input projection of every step: rows in x's order (b*T + t).
     let mut xp = vec![0.0; b * steps * gh];
-    project(grad, b * steps, gh, i, x.data(), w.w_ih, w.b_ih, &mut xp);
+    project(grad, b * steps, gh, i, x, w.w_ih, w.b_ih, &mut xp);
 
     let mut hstate = h0.to_vec();
     let mut c = c0.map(|c| c.to_vec()).unwrap_or_default();

@@ -10,7 +10,8 @@ use super::{Cell, Dims};
 use crate::Tensor;
 use crate::ops::matmul::column_sums;
 use neurodiv_kernels::elementwise as ew;
-use neurodiv_kernels::{Trans, gemm};
+use neurodiv_kernels::{Trans, gemm, gemm_serial};
+use rayon::prelude::*;
 
 /// What the forward kept for the backward.
 pub(super) struct Saved {
@@ -20,19 +21,31 @@ pub(super) struct Saved {
     pub w_hh: Tensor,
     pub w_hr: Option<Tensor>,
     pub h0: Tensor,
-    pub c0: Option<Tensor>,
     /// `[B, T, Hout]` outputs (the hidden states).
     pub y: Tensor,
-    /// `[T, B, G*H]` activated gates.
-    pub acts: Vec<f32>,
-    /// `[T, B, G*H]` (GRU): `h W_hhᵀ + b_hh`.
-    pub hp: Vec<f32>,
-    /// `[T, B, H]` (LSTM): `c_t`.
-    pub cs: Vec<f32>,
-    /// `[T, B, H]` (LSTM): `tanh(c_t)`.
-    pub tcs: Vec<f32>,
     /// `[B, T, H]` (LSTM with projection): `o*tanh(c_t)`.
     pub hts: Vec<f32>,
+    /// The per-step values of each block of batch rows, in row order.
+    pub blocks: Vec<Steps>,
+}
+
+/// What the forward kept of one block of batch rows (`d.b` of them), which walks back through
+/// time on its own.
+pub(super) struct Steps {
+    pub d: Dims,
+    /// `[b, Hout]`, `[b, H]` (LSTM): the block's initial state.
+    pub h0: Vec<f32>,
+    pub c0: Option<Vec<f32>>,
+    /// `[b, T, Hout]` the block's outputs.
+    pub y: Vec<f32>,
+    /// `[T, b, G*H]` activated gates.
+    pub acts: Vec<f32>,
+    /// `[T, b, G*H]` (GRU): `h W_hhᵀ + b_hh`.
+    pub hp: Vec<f32>,
+    /// `[T, b, H]` (LSTM): `c_t`.
+    pub cs: Vec<f32>,
+    /// `[T, b, H]` (LSTM): `tanh(c_t)`.
+    pub tcs: Vec<f32>,
 }
 
 /// `C[m,n] = A[m,k] · B[k,n]` (or `Aᵀ` when `ta`; A stored `[k,m]`).
@@ -71,7 +84,34 @@ impl Saved {
         let pc0 = slot(has[3]);
         let need = |p: Option<usize>| p.is_some_and(|p| needs[p]);
 
-        let (dxp, dhp, dhtot, dh0, dc0) = self.through_time(gy, need(Some(ph0)));
+        // Each block of rows walks back in parallel; their gate gradients, stacked in x's row
+        // order, are the blocks' in turn.
+        let (w_hh, w_hr) = (self.w_hh.data(), self.w_hr.as_ref().map(|w| w.data()));
+        let need_h0 = need(Some(ph0));
+        let mut first = 0;
+        let starts: Vec<(usize, &Steps)> = self
+            .blocks
+            .iter()
+            .map(|block| {
+                first += block.d.b * steps * hout;
+                (first - block.d.b * steps * hout, block)
+            })
+            .collect();
+        let per_block: Vec<Walk> = starts
+            .par_iter()
+            .map(|&(first, block)| {
+                let gy = &gy[first..][..block.d.b * steps * hout];
+                block.through_time(w_hh, w_hr, gy, need_h0)
+            })
+            .collect();
+        let cat = |k: fn(&Walk) -> &Vec<f32>| -> Vec<f32> {
+            per_block
+                .iter()
+                .flat_map(|w| k(w).iter().copied())
+                .collect()
+        };
+        let (dxp, dhp, dhtot) = (cat(|w| &w.0), cat(|w| &w.1), cat(|w| &w.2));
+        let (dh0, dc0) = (cat(|w| &w.3), cat(|w| &w.4));
         // For the RNN and the LSTM the two sides of the gate gradient are the same.
         let dhp = if cell == Cell::Gru { &dhp } else { &dxp };
 
@@ -120,17 +160,18 @@ impl Saved {
         }
         grads
     }
+}
 
+/// What one block's reverse walk gives: `dXP`, `dHP`, `dHtot`, `dh0`, `dc0` (see
+/// [`Steps::through_time`]).
+type Walk = (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>);
+
+impl Steps {
     /// The reverse walk. Returns the stacked gate gradients `[B*T, G*H]` of the input side
     /// (`dXP`) and, for the GRU, of the recurrent side (`dHP`, empty otherwise), the stacked
     /// gradients reaching each `h_t` (`[B*T, P]`, with a projection only), and the gradients of
     /// `h0` and `c0` (empty for the RNN and the GRU's `c0`).
-    #[allow(clippy::type_complexity)]
-    fn through_time(
-        &self,
-        gy: &[f32],
-        need_h0: bool,
-    ) -> (Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>, Vec<f32>) {
+    fn through_time(&self, w_hh: &[f32], w_hr: Option<&[f32]>, gy: &[f32], need_h0: bool) -> Walk {
         let Dims {
             cell,
             b,
@@ -141,7 +182,7 @@ impl Saved {
             ..
         } = self.d;
         let rows = b * steps;
-        let proj = self.w_hr.is_some();
+        let proj = w_hr.is_some();
         let gru = cell == Cell::Gru;
         let mut dxp = vec![0.0; rows * gh];
         let mut dhp = vec![0.0; if gru { rows * gh } else { 0 }];
@@ -160,13 +201,13 @@ impl Saved {
             match cell {
                 Cell::Rnn => ew::tanh_backward(acts, &dh, &mut dg),
                 Cell::Lstm => {
-                    let dhtilde: &[f32] = match &self.w_hr {
+                    let dhtilde: &[f32] = match w_hr {
                         Some(w_hr) => {
                             for (bi, row) in dh.chunks_exact(hout).enumerate() {
                                 dhtot[(bi * steps + t) * hout..][..hout].copy_from_slice(row);
                             }
                             // dH̃ = dh · W_hr: [B, P] x [P, H]
-                            gemm(
+                            gemm_serial(
                                 Trans::N,
                                 Trans::N,
                                 b,
@@ -174,7 +215,7 @@ impl Saved {
                                 hout,
                                 1.0,
                                 &dh,
-                                w_hr.data(),
+                                w_hr,
                                 0.0,
                                 &mut dht,
                             );
@@ -196,8 +237,7 @@ impl Saved {
             }
             if t > 0 || need_h0 {
                 // dh_{t-1} = dG · W_hh: [B, G*H] x [G*H, Hout]
-                let w_hh = self.w_hh.data();
-                gemm(
+                gemm_serial(
                     Trans::N,
                     Trans::N,
                     b,
@@ -223,7 +263,7 @@ impl Saved {
         let Dims { b, h, gh, .. } = self.d;
         let tc = &self.tcs[t * b * h..][..b * h];
         let c_prev: &[f32] = if t == 0 {
-            self.c0.as_ref().expect("LSTM has c0").data()
+            self.c0.as_ref().expect("LSTM has c0")
         } else {
             &self.cs[(t - 1) * b * h..][..b * h]
         };
@@ -260,7 +300,7 @@ impl Saved {
             b, t: steps, h, gh, ..
         } = self.d;
         let hp = &self.hp[t * b * gh..][..b * gh];
-        let (y, h0) = (self.y.data(), self.h0.data());
+        let (y, h0) = (&self.y, &self.h0);
         for bi in 0..b {
             let a = &acts[bi * gh..][..gh];
             let hpn = &hp[bi * gh + 2 * h..][..h];

@@ -6,7 +6,7 @@
 
 use super::Cell;
 use neurodiv_kernels::elementwise as ew;
-use neurodiv_kernels::{Trans, dot_gemm_nt, gemm};
+use neurodiv_kernels::{Trans, dot_gemm_nt, gemm_serial};
 
 /// The weights of one recurrent layer as plain row-major slices (PyTorch's layouts), for
 /// [`cell_step`].
@@ -126,8 +126,9 @@ pub fn cell_step(
 }
 
 /// `y[rows, out] = x[rows, inp] · w[out, inp]ᵀ (+ bias)`: the project's GEMM when `grad` (the
-/// training path, like `linear`), else [`dot_gemm_nt`], whose rows' bits do not depend on the
-/// number of rows (a step of one window equals that window inside a batch).
+/// training path, like `linear`; on the calling thread, as the sequence runs in parallel over
+/// batch rows), else [`dot_gemm_nt`], whose rows' bits do not depend on the number of rows (a
+/// step of one window equals that window inside a batch).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn project(
     grad: bool,
@@ -150,7 +151,7 @@ pub(super) fn project(
         None => 0.0,
     };
     if grad {
-        gemm(Trans::N, Trans::T, rows, out, inp, 1.0, x, w, beta, y);
+        gemm_serial(Trans::N, Trans::T, rows, out, inp, 1.0, x, w, beta, y);
     } else {
         dot_gemm_nt(rows, out, inp, x, w, beta, y);
     }
