@@ -118,6 +118,15 @@ fn bad_input_exits_2_with_one_line_and_no_output_file() {
         vec!["--model", "MLP", "--set", "hiden_size=3"],
         vec!["--model", "MLP", "--set", "hidden_size=-3"],
         vec!["--model", "MLP", "--input-size", "500"],
+        vec!["--model", "MLP", "--input-size", "-2"],
+        vec![
+            "--model",
+            "LSTM",
+            "--set",
+            "recurrent=true",
+            "--set",
+            "h_train=13",
+        ],
     ];
     for case in cases {
         let mut args = vec!["forecast", "--quiet", "--out", out.to_str().unwrap()];
@@ -131,6 +140,30 @@ fn bad_input_exits_2_with_one_line_and_no_output_file() {
         assert!(!out.exists(), "{case:?} left an output file");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn input_size_minus_one_is_three_horizons_and_recurrent_models_forecast() {
+    // NeuralForecast's input_size=-1: 3 * h; a recurrent-mode LSTM and DeepAR with intervals.
+    for extra in [
+        vec!["--model", "LSTM", "--set", "recurrent=true"],
+        vec!["--model", "DeepAR", "--set", "scaler_type=robust"],
+    ] {
+        let mut args = vec!["forecast", "--quiet", "--h", "6", "--input-size", "-1"];
+        args.extend(["--max-steps", "3", "--set", "windows_batch_size=16"]);
+        args.extend(&extra);
+        let o = neurodiv(&args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {err}");
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert_eq!(text.lines().count(), 1 + 6, "{extra:?}: {text}");
+        if extra[1] == "DeepAR" {
+            assert!(
+                text.lines().next().unwrap().contains("DeepAR-lo-80"),
+                "{text}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -197,17 +197,11 @@ impl<'t> Var<'t> {
                 forward(&w, &dc, grad, save, x, h0, c0)
             })
             .collect();
-        let y = Tensor::from_vec(
-            &[d.b, d.t, d.hout],
-            fwds.iter().flat_map(|f| f.y.iter().copied()).collect(),
-        );
-        let c_last = c0v.as_ref().map(|_| {
-            Tensor::from_vec(
-                &[d.b, d.h],
-                fwds.iter().flat_map(|f| f.c.iter().copied()).collect(),
-            )
-        });
-        let hts: Vec<f32> = fwds.iter().flat_map(|f| f.hts.iter().copied()).collect();
+        let y = Tensor::from_vec(&[d.b, d.t, d.hout], concat(fwds.iter().map(|f| &f.y[..])));
+        let c_last = c0v
+            .as_ref()
+            .map(|_| Tensor::from_vec(&[d.b, d.h], concat(fwds.iter().map(|f| &f.c[..]))));
+        let hts = concat(fwds.iter().map(|f| &f.hts[..]));
         let steps = blocks
             .iter()
             .zip(fwds)
@@ -333,6 +327,15 @@ struct Forward {
     tcs: Vec<f32>,
     /// `[B, T, H]` (LSTM with projection): `o*tanh(c_t)` in x's row order.
     hts: Vec<f32>,
+}
+
+/// The parts one after the other.
+pub(super) fn concat<'a>(parts: impl Iterator<Item = &'a [f32]> + Clone) -> Vec<f32> {
+    let mut out = Vec::with_capacity(parts.clone().map(<[f32]>::len).sum());
+    for p in parts {
+        out.extend_from_slice(p);
+    }
+    out
 }
 
 /// Blocks of batch rows `(first, rows)` run in parallel: one per thread, in multiples of 8 rows.

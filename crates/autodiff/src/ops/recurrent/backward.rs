@@ -6,7 +6,7 @@
 //! (`b*T + t`), so the weight, bias and input gradients are one GEMM (or column sum) each at the
 //! end.
 
-use super::{Cell, Dims};
+use super::{Cell, Dims, concat};
 use crate::Tensor;
 use crate::ops::matmul::column_sums;
 use neurodiv_kernels::elementwise as ew;
@@ -104,12 +104,7 @@ impl Saved {
                 block.through_time(w_hh, w_hr, gy, need_h0)
             })
             .collect();
-        let cat = |k: fn(&Walk) -> &Vec<f32>| -> Vec<f32> {
-            per_block
-                .iter()
-                .flat_map(|w| k(w).iter().copied())
-                .collect()
-        };
+        let cat = |k: fn(&Walk) -> &Vec<f32>| concat(per_block.iter().map(|w| &k(w)[..]));
         let (dxp, dhp, dhtot) = (cat(|w| &w.0), cat(|w| &w.1), cat(|w| &w.2));
         let (dh0, dc0) = (cat(|w| &w.3), cat(|w| &w.4));
         // For the RNN and the LSTM the two sides of the gate gradient are the same.
