@@ -32,6 +32,7 @@ pub mod gemm;
 pub mod half_precision;
 pub mod rng;
 pub mod rows;
+pub mod rows_gemm;
 pub mod scalar;
 pub mod simd;
 pub mod special;
@@ -43,4 +44,5 @@ pub use half_precision::{
     gemm_f16_weights,
 };
 pub use rng::Rng;
+pub use rows_gemm::{PackedB, gemm_packed};
 pub use simd::{SimdLevel, simd_level, with_simd_level};

@@ -36,6 +36,8 @@ pub mod models {
     pub use neurodiv_models_linear::*;
     #[cfg(feature = "mlp")]
     pub use neurodiv_models_mlp::*;
+    #[cfg(feature = "recurrent")]
+    pub use neurodiv_models_recurrent::*;
 }
 
 /// Everything a forecasting script needs.

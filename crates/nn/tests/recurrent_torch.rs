@@ -1,6 +1,7 @@
 //! The recurrent layers against PyTorch: `torch.nn.RNN`, `LSTM` (with and without `proj_size`)
 //! and `GRU` with two layers, their weights loaded by PyTorch's parameter names, give PyTorch's
-//! outputs (`fixtures/torch_recurrent.json`, written by `fixtures/torch_recurrent.py`).
+//! outputs and gradients (`fixtures/torch_recurrent.json`, written by
+//! `fixtures/torch_recurrent.py`).
 
 use neurodiv_autodiff::{Tape, Tensor};
 use neurodiv_kernels::Rng;
@@ -16,7 +17,7 @@ fn floats(v: &Value) -> Vec<f32> {
 }
 
 #[test]
-fn outputs_equal_pytorch_with_pytorch_weights() {
+fn outputs_and_gradients_equal_pytorch_with_pytorch_weights() {
     let fixture: Value =
         serde_json::from_str(include_str!("fixtures/torch_recurrent.json")).expect("fixture");
     let x = Tensor::from_vec(&[2, 5, 3], floats(&fixture["x"]));
@@ -37,14 +38,42 @@ fn outputs_equal_pytorch_with_pytorch_weights() {
             let shape = store.tensors()[i].shape().to_vec();
             store.tensors_mut()[i] = Tensor::from_vec(&shape, value);
         }
+        let close = |got: &[f32], want: &[f32], what: &str| {
+            assert_eq!(got.len(), want.len(), "{key} {what}: size");
+            for (g, w) in got.iter().zip(want) {
+                assert!(
+                    (g - w).abs() < 1e-5,
+                    "{key} {what}: {got:?}\nvs PyTorch {want:?}"
+                );
+            }
+        };
         let tape = Tape::no_grad();
         let mut ctx = Ctx::new(&tape, &store, Rng::new(0));
         let (y, _) = layer.forward(&mut ctx, tape.constant(x.clone()), None);
-        let want = floats(&fixture[key]["y"]);
-        let got = y.value().to_vec();
-        assert_eq!(got.len(), want.len(), "{key}: output size");
-        for (g, w) in got.iter().zip(&want) {
-            assert!((g - w).abs() < 1e-5, "{key}: {got:?}\nvs PyTorch {want:?}");
+        close(&y.value().to_vec(), &floats(&fixture[key]["y"]), "outputs");
+        // Gradients of sum(y * g), on a training tape.
+        let tape = Tape::new();
+        let mut ctx = Ctx::new(&tape, &store, Rng::new(0));
+        let xv = tape.param(x.clone());
+        let (y, _) = layer.forward(&mut ctx, xv, None);
+        let g = tape.constant(Tensor::from_vec(
+            y.value().shape(),
+            floats(&fixture[key]["g"]),
+        ));
+        let mut grads = tape.backward(y.mul(g).sum_all());
+        close(
+            &grads.take(xv).expect("x grad").to_vec(),
+            &floats(&fixture[key]["x_grad"]),
+            "dx",
+        );
+        let param_grads = ctx.param_grads(&mut grads);
+        for (i, name) in store.names().iter().enumerate() {
+            let torch_name = name.strip_prefix("m.").expect("prefix");
+            close(
+                &param_grads[i].to_vec(),
+                &floats(&fixture[key]["grads"][torch_name]),
+                torch_name,
+            );
         }
     }
 }

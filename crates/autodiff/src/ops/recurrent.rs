@@ -26,6 +26,7 @@ pub use cells::{CellScratch, CellWeights, cell_step};
 use crate::{Tensor, Var};
 use backward::{Saved, Steps};
 use cells::{StepBufs, advance, project};
+use neurodiv_kernels::PackedB;
 use rayon::prelude::*;
 
 /// The recurrent cell of a fused op.
@@ -377,6 +378,8 @@ fn forward(
     let mut xp = vec![0.0; b * steps * gh];
     project(grad, b * steps, gh, i, x, w.w_ih, w.b_ih, &mut xp);
 
+    // The training path packs W_hhᵀ [Hout, G*H] once for every step (see gemm_packed).
+    let w_hh_t = grad.then(|| PackedB::new(hout, gh, w.w_hh, 1, hout));
     let mut hstate = h0.to_vec();
     let mut c = c0.map(|c| c.to_vec()).unwrap_or_default();
     let mut y = vec![0.0; b * steps * hout];
@@ -403,6 +406,7 @@ fn forward(
                 &mut []
             },
             ht: &mut ht,
+            w_hh_t: w_hh_t.as_ref(),
         };
         let c_state = lstm.then_some(c.as_mut_slice());
         advance(w, grad, b, &xp_t, &mut hstate, c_state, bufs);

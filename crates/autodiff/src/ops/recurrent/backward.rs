@@ -10,7 +10,7 @@ use super::{Cell, Dims, concat};
 use crate::Tensor;
 use crate::ops::matmul::column_sums;
 use neurodiv_kernels::elementwise as ew;
-use neurodiv_kernels::{Trans, gemm, gemm_serial};
+use neurodiv_kernels::{PackedB, Trans, gemm, gemm_packed};
 use rayon::prelude::*;
 
 /// What the forward kept for the backward.
@@ -86,7 +86,12 @@ impl Saved {
 
         // Each block of rows walks back in parallel; their gate gradients, stacked in x's row
         // order, are the blocks' in turn.
-        let (w_hh, w_hr) = (self.w_hh.data(), self.w_hr.as_ref().map(|w| w.data()));
+        // W_hh [G*H, Hout] and W_hr [P, H] packed once for every step of every block.
+        let w_hh = PackedB::new(gh, hout, self.w_hh.data(), hout, 1);
+        let w_hr = self
+            .w_hr
+            .as_ref()
+            .map(|w| PackedB::new(hout, h, w.data(), h, 1));
         let need_h0 = need(Some(ph0));
         let mut first = 0;
         let starts: Vec<(usize, &Steps)> = self
@@ -101,7 +106,7 @@ impl Saved {
             .par_iter()
             .map(|&(first, block)| {
                 let gy = &gy[first..][..block.d.b * steps * hout];
-                block.through_time(w_hh, w_hr, gy, need_h0)
+                block.through_time(&w_hh, w_hr.as_ref(), gy, need_h0)
             })
             .collect();
         let cat = |k: fn(&Walk) -> &Vec<f32>| concat(per_block.iter().map(|w| &k(w)[..]));
@@ -166,7 +171,13 @@ impl Steps {
     /// (`dXP`) and, for the GRU, of the recurrent side (`dHP`, empty otherwise), the stacked
     /// gradients reaching each `h_t` (`[B*T, P]`, with a projection only), and the gradients of
     /// `h0` and `c0` (empty for the RNN and the GRU's `c0`).
-    fn through_time(&self, w_hh: &[f32], w_hr: Option<&[f32]>, gy: &[f32], need_h0: bool) -> Walk {
+    fn through_time(
+        &self,
+        w_hh: &PackedB,
+        w_hr: Option<&PackedB>,
+        gy: &[f32],
+        need_h0: bool,
+    ) -> Walk {
         let Dims {
             cell,
             b,
@@ -202,18 +213,7 @@ impl Steps {
                                 dhtot[(bi * steps + t) * hout..][..hout].copy_from_slice(row);
                             }
                             // dH̃ = dh · W_hr: [B, P] x [P, H]
-                            gemm_serial(
-                                Trans::N,
-                                Trans::N,
-                                b,
-                                h,
-                                hout,
-                                1.0,
-                                &dh,
-                                w_hr,
-                                0.0,
-                                &mut dht,
-                            );
+                            gemm_packed(b, &dh, w_hr, 0.0, &mut dht);
                             &dht
                         }
                         None => &dh,
@@ -232,18 +232,7 @@ impl Steps {
             }
             if t > 0 || need_h0 {
                 // dh_{t-1} = dG · W_hh: [B, G*H] x [G*H, Hout]
-                gemm_serial(
-                    Trans::N,
-                    Trans::N,
-                    b,
-                    hout,
-                    gh,
-                    1.0,
-                    dg_rec,
-                    w_hh,
-                    0.0,
-                    &mut dh,
-                );
+                gemm_packed(b, dg_rec, w_hh, 0.0, &mut dh);
                 if gru {
                     ew::axpy(1.0, &direct, &mut dh);
                 }

@@ -6,7 +6,7 @@
 
 use super::Cell;
 use neurodiv_kernels::elementwise as ew;
-use neurodiv_kernels::{Trans, dot_gemm_nt, gemm_serial};
+use neurodiv_kernels::{PackedB, Trans, dot_gemm_nt, gemm_packed, gemm_serial};
 
 /// The weights of one recurrent layer as plain row-major slices (PyTorch's layouts), for
 /// [`cell_step`].
@@ -121,7 +121,13 @@ pub fn cell_step(
     tc.resize(if lstm { batch * hs } else { 0 }, 0.0);
     ht.resize(if w.w_hr.is_some() { batch * hs } else { 0 }, 0.0);
     project(false, batch, gh, w.input_size, x, w.w_ih, w.b_ih, xp);
-    let bufs = StepBufs { hp, acts, tc, ht };
+    let bufs = StepBufs {
+        hp,
+        acts,
+        tc,
+        ht,
+        w_hh_t: None,
+    };
     advance(w, false, batch, xp, h, c, bufs);
 }
 
@@ -141,7 +147,18 @@ pub(super) fn project(
     y: &mut [f32],
 ) {
     let y = &mut y[..rows * out];
-    let beta = match bias {
+    let beta = fill_bias(y, out, bias);
+    if grad {
+        gemm_serial(Trans::N, Trans::T, rows, out, inp, 1.0, x, w, beta, y);
+    } else {
+        dot_gemm_nt(rows, out, inp, x, w, beta, y);
+    }
+}
+
+/// Writes `bias` into every row of `y` (rows of `out`) and returns the `beta` that adds the
+/// product to it (1), or 0 without a bias.
+fn fill_bias(y: &mut [f32], out: usize, bias: Option<&[f32]>) -> f32 {
+    match bias {
         Some(b) => {
             for r in y.chunks_exact_mut(out) {
                 r.copy_from_slice(b);
@@ -149,11 +166,6 @@ pub(super) fn project(
             1.0
         }
         None => 0.0,
-    };
-    if grad {
-        gemm_serial(Trans::N, Trans::T, rows, out, inp, 1.0, x, w, beta, y);
-    } else {
-        dot_gemm_nt(rows, out, inp, x, w, beta, y);
     }
 }
 
@@ -169,6 +181,9 @@ pub(super) struct StepBufs<'a> {
     pub tc: &'a mut [f32],
     /// `[B, H]` (LSTM with projection): `o * tanh(c_t)` before the projection.
     pub ht: &'a mut [f32],
+    /// `W_hhᵀ` `[Hout, G*H]` packed once, on the training path: the recurrence through
+    /// [`gemm_packed`] instead of packing `W_hh` at every step.
+    pub w_hh_t: Option<&'a PackedB>,
 }
 
 /// Advances the state by one step given the input projection `xp [B, G*H]` of the step
@@ -184,7 +199,13 @@ pub(super) fn advance(
 ) {
     let (hs, gh, hout) = (w.hidden_size, w.gate_size(), w.output_size());
     let (xp, hp, acts) = (&xp[..batch * gh], &mut s.hp[..batch * gh], s.acts);
-    project(grad, batch, gh, hout, h, w.w_hh, w.b_hh, hp);
+    match s.w_hh_t {
+        Some(w_hh_t) => {
+            let beta = fill_bias(hp, gh, w.b_hh);
+            gemm_packed(batch, h, w_hh_t, beta, hp);
+        }
+        None => project(grad, batch, gh, hout, h, w.w_hh, w.b_hh, hp),
+    }
     match w.cell {
         Cell::Rnn => {
             assert!(c.is_none(), "tanh RNN: no cell state");
