@@ -18,7 +18,9 @@
 //!   the paths at every step: the joint predictive distribution, whose intervals widen with
 //!   the horizon.
 
-use crate::inputs::{StepNet, at_least_one, check_h_train, encoder_features, probability};
+use crate::inputs::{
+    StepNet, at_least_one, check_h_train, encoder_features, mlp_decoder, probability,
+};
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
     BaseConfig, Capabilities, CoreError, InputWindow, ModelOutput, ModelSpec, NeuralModel,
@@ -150,19 +152,14 @@ impl DeepAR {
             None,
             &mut rng,
         );
-        // [hidden, decoder_hidden_size x decoder_hidden_layers, m]
-        let mut sizes = vec![hidden];
-        sizes.extend(std::iter::repeat_n(
-            config.decoder_hidden_size,
-            config.decoder_hidden_layers,
-        ));
-        sizes.push(b.output_multiplier());
-        let decoder = Mlp::new(
+        let decoder = mlp_decoder(
             &mut store,
             "decoder",
-            &sizes,
+            hidden,
+            config.decoder_hidden_size,
+            config.decoder_hidden_layers + 1,
+            b.output_multiplier(),
             config.decoder_activation,
-            0.0,
             &mut rng,
         );
         Ok(DeepAR {

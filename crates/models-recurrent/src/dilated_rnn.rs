@@ -10,7 +10,7 @@
 //! (default), GRU or the `tanh` RNN; NeuralForecast's experimental `ResLSTM` and
 //! `AttentiveLSTM` cells are not offered.
 
-use crate::inputs::{Align, at_least_one, encoder_features, encoder_input};
+use crate::inputs::{Align, at_least_one, encoder_features, encoder_input, mlp_decoder};
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
     BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
@@ -151,19 +151,14 @@ impl DilatedRNN {
             true,
             &mut rng,
         );
-        // [hidden + F, decoder_hidden_size x (decoder_layers - 1), m]
-        let mut sizes = vec![hidden + b.futr_exog_list.len()];
-        sizes.extend(std::iter::repeat_n(
-            config.decoder_hidden_size,
-            config.decoder_layers - 1,
-        ));
-        sizes.push(b.output_multiplier());
-        let decoder = Mlp::new(
+        let decoder = mlp_decoder(
             &mut store,
             "mlp_decoder",
-            &sizes,
+            hidden + b.futr_exog_list.len(),
+            config.decoder_hidden_size,
+            config.decoder_layers,
+            b.output_multiplier(),
             config.decoder_activation,
-            0.0,
             &mut rng,
         );
         Ok(DilatedRNN {

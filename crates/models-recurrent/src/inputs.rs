@@ -3,7 +3,8 @@
 
 use neurodiv_autodiff::{Tensor, Var};
 use neurodiv_core::{BaseConfig, CoreError, RecurrentState, WindowBatch};
-use neurodiv_nn::{Ctx, Mlp, Recurrent};
+use neurodiv_kernels::Rng;
+use neurodiv_nn::{Activation, Ctx, Mlp, ParamStore, Recurrent};
 
 /// A recurrent encoder whose every step gives the raw outputs of the next point, through an
 /// optional per-step decoder (none when the cells project to the outputs themselves).
@@ -136,6 +137,26 @@ fn step_input<'t>(
     } else {
         Var::concat(&parts, 2)
     }
+}
+
+/// NeuralForecast's MLP decoder: `layers` linear layers (the output layer included) from
+/// `input` to `output` features, the hidden ones of `hidden` units followed by `activation`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn mlp_decoder(
+    store: &mut ParamStore,
+    name: &str,
+    input: usize,
+    hidden: usize,
+    layers: usize,
+    output: usize,
+    activation: Activation,
+    rng: &mut Rng,
+) -> Mlp {
+    // [input, hidden x (layers - 1), output]
+    let mut sizes = vec![input];
+    sizes.extend(std::iter::repeat_n(hidden, layers - 1));
+    sizes.push(output);
+    Mlp::new(store, name, &sizes, activation, 0.0, rng)
 }
 
 /// Input features per encoder step: `1 + X + S + F`.

@@ -23,7 +23,8 @@
 //! RNN is the `tanh` one and takes no such option.
 
 use crate::inputs::{
-    Align, StepNet, at_least_one, check_h_train, encoder_features, encoder_input, probability,
+    Align, StepNet, at_least_one, check_h_train, encoder_features, encoder_input, mlp_decoder,
+    probability,
 };
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
@@ -181,19 +182,14 @@ impl Net {
             });
             Output::Step(proj)
         } else {
-            // [hidden + F, decoder_hidden_size x (decoder_layers - 1), m]
-            let mut sizes = vec![hidden + b.futr_exog_list.len()];
-            sizes.extend(std::iter::repeat_n(
-                config.decoder_hidden_size,
-                config.decoder_layers - 1,
-            ));
-            sizes.push(m);
-            let decoder = Mlp::new(
+            let decoder = mlp_decoder(
                 &mut store,
                 "mlp_decoder",
-                &sizes,
+                hidden + b.futr_exog_list.len(),
+                config.decoder_hidden_size,
+                config.decoder_layers,
+                m,
                 config.decoder_activation,
-                0.0,
                 &mut rng,
             );
             let upsample = (b.h > b.input_size).then(|| {
