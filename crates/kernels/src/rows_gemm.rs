@@ -152,7 +152,8 @@ fn put(out: &mut f32, acc: f32, beta: f32) {
     };
 }
 
-/// Every panel, rows in tiles of `R` then one by one.
+/// Every panel, rows in tiles of `R`, the rest in tiles of 4, 2 and 1 (a one-row tile has only
+/// `V` chains in flight, too few to hide the latency of a fused multiply-add).
 #[inline(always)]
 fn panels<S: Simd, const R: usize, const V: usize>(s: S, g: &mut Packed<'_>) {
     for p in 0..g.b.n.div_ceil(NR) {
@@ -160,6 +161,14 @@ fn panels<S: Simd, const R: usize, const V: usize>(s: S, g: &mut Packed<'_>) {
         while i + R <= g.m {
             tile::<S, R, V>(s, g, i, p);
             i += R;
+        }
+        if R > 4 && i + 4 <= g.m {
+            tile::<S, 4, V>(s, g, i, p);
+            i += 4;
+        }
+        if R > 2 && i + 2 <= g.m {
+            tile::<S, 2, V>(s, g, i, p);
+            i += 2;
         }
         while i < g.m {
             tile::<S, 1, V>(s, g, i, p);
