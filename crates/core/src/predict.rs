@@ -67,6 +67,23 @@ fn input_len(model: &dyn NeuralModel, cutoffs: impl Iterator<Item = usize>) -> u
     spec.input.points(fixed, cutoffs.max().unwrap_or(1))
 }
 
+/// The windows of a univariate model at `origins`: their input length `l`, one window per
+/// origin, and how many run per forward pass (`inference_windows_batch_size`, default all).
+fn univariate_windows(
+    model: &dyn NeuralModel,
+    set: &SeriesSet,
+    origins: &[Origin],
+) -> (usize, Vec<WindowSpec>, usize) {
+    let l = input_len(model, origins.iter().map(|o| o.cutoff));
+    let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
+    let chunk = model
+        .base()
+        .inference_windows_batch_size
+        .unwrap_or(specs.len())
+        .max(1);
+    (l, specs, chunk)
+}
+
 /// Forecasts `model` at `origins` with the predictor its spec names; `extras` keeps the named
 /// extras of the forward passes (direct univariate models).
 pub fn forecast(
@@ -167,12 +184,7 @@ fn raw_outputs(
     let rec = step_interface(model)?;
     let base = model.base();
     let (h, m) = (base.h, head.outputs_per_step());
-    let l = input_len(model, origins.iter().map(|o| o.cutoff));
-    let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
-    let chunk = base
-        .inference_windows_batch_size
-        .unwrap_or(specs.len())
-        .max(1);
+    let (l, specs, chunk) = univariate_windows(model, set, origins);
     let mut raw = Vec::with_capacity(origins.len() * h * m);
     let mut stats = Vec::with_capacity(origins.len());
     for part in specs.chunks(chunk) {
@@ -248,8 +260,8 @@ fn direct_raw(
             stats.push(joint_stats[row]);
         }
     } else {
-        let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
-        for part in specs.chunks(chunk_of(specs.len())) {
+        let (l, specs, chunk) = univariate_windows(model, set, origins);
+        for part in specs.chunks(chunk) {
             let t = assemble(set, part, base, l, base.h);
             let (out, ex) = run(model, &t, m)?;
             raw.extend(out.to_vec());
@@ -354,13 +366,8 @@ fn sampled(
         )));
     }
     let p = paths.max(2);
-    let l = input_len(model, origins.iter().map(|o| o.cutoff));
-    let specs: Vec<WindowSpec> = origins.iter().map(|o| window(set, *o, l)).collect();
+    let (l, specs, chunk) = univariate_windows(model, set, origins);
     let k = head.column_suffixes().len();
-    let chunk = base
-        .inference_windows_batch_size
-        .unwrap_or(specs.len())
-        .max(1);
     let mut values = Vec::with_capacity(origins.len() * h * k);
     for (c, part) in specs.chunks(chunk).enumerate() {
         let first_row = c * chunk;

@@ -19,13 +19,13 @@
 //!   the horizon.
 
 use crate::inputs::{
-    StepNet, at_least_one, check_h_train, encoder_features, mlp_decoder, probability,
+    CAPABILITIES, StepNet, at_least_one, check_h_train, encoder_features, mlp_decoder, probability,
+    recurrent_spec,
 };
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
-    BaseConfig, Capabilities, CoreError, InputWindow, ModelOutput, ModelSpec, NeuralModel,
-    OutputHead, OutputSteps, PredictKind, RecurrentState, RecursiveModel, WindowBatch,
-    base_setters, head_for,
+    BaseConfig, Capabilities, CoreError, ModelOutput, ModelSpec, NeuralModel, OutputHead,
+    PredictKind, RecurrentState, RecursiveModel, WindowBatch, base_setters, head_for,
 };
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Activation, CellKind, Ctx, Mlp, ParamStore, Recurrent};
@@ -192,33 +192,19 @@ impl NeuralModel for DeepAR {
     neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            futr_exog: true,
-            hist_exog: true,
-            stat_exog: true,
-            multivariate: false,
-        }
+        CAPABILITIES
     }
 
     fn spec(&self) -> ModelSpec {
-        let l = self.config.base.input_size;
-        ModelSpec {
-            capabilities: self.capabilities(),
-            input: InputWindow::Fixed,
-            output: OutputSteps::EveryStep {
-                h_train: self.config.h_train,
-            },
-            predict: if self.config.sample_paths {
-                PredictKind::Sampled {
-                    paths: self.config.trajectory_samples,
-                }
-            } else {
-                PredictKind::Recursive
-            },
-            // NeuralForecast's recurrent models read one point more than input_size.
-            train_input_size: Some(l + 1),
-            inference_input_size: Some(l + 1),
-        }
+        let c = &self.config;
+        let predict = if c.sample_paths {
+            PredictKind::Sampled {
+                paths: c.trajectory_samples,
+            }
+        } else {
+            PredictKind::Recursive
+        };
+        recurrent_spec(&c.base, c.h_train, predict, None)
     }
 
     /// The loss's head, drawing `trajectory_samples` per step (NeuralForecast's `n_samples`).

@@ -10,7 +10,9 @@
 //! (default), GRU or the `tanh` RNN; NeuralForecast's experimental `ResLSTM` and
 //! `AttentiveLSTM` cells are not offered.
 
-use crate::inputs::{Align, at_least_one, encoder_features, encoder_input, mlp_decoder};
+use crate::inputs::{
+    Align, CAPABILITIES, at_least_one, encoder_features, encoder_input, mlp_decoder,
+};
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
     BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
@@ -206,12 +208,7 @@ impl NeuralModel for DilatedRNN {
     neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            futr_exog: true,
-            hist_exog: true,
-            stat_exog: true,
-            multivariate: false,
-        }
+        CAPABILITIES
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {

@@ -2,7 +2,10 @@
 //! mode (teacher-forced training, step-by-step prediction), and config checks.
 
 use neurodiv_autodiff::{Tensor, Var};
-use neurodiv_core::{BaseConfig, CoreError, RecurrentState, WindowBatch};
+use neurodiv_core::{
+    BaseConfig, Capabilities, CoreError, InputWindow, ModelSpec, OutputSteps, PredictKind,
+    RecurrentState, WindowBatch,
+};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Activation, Ctx, Mlp, ParamStore, Recurrent};
 
@@ -58,6 +61,35 @@ impl StepNet<'_> {
         let (out, mut next) = self.encoder.forward(ctx, x, Some(layers)); // [B, 1, Hout]
         next.push(stat.clone());
         (self.decode(ctx, out), next) // [B, 1, m]
+    }
+}
+
+/// What every model of the family consumes: future, historical and static exogenous columns,
+/// one series at a time.
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
+    futr_exog: true,
+    hist_exog: true,
+    stat_exog: true,
+    multivariate: false,
+};
+
+/// The spec of NeuralForecast's recurrent mode: teacher-forced training on `h_train` one-step
+/// outputs, prediction by `predict`, and windows of one point more than `input_size` (and than
+/// `inference_input_size`, which defaults to `input_size`), as NeuralForecast reads them.
+pub(crate) fn recurrent_spec(
+    base: &BaseConfig,
+    h_train: usize,
+    predict: PredictKind,
+    inference_input_size: Option<usize>,
+) -> ModelSpec {
+    let l = base.input_size;
+    ModelSpec {
+        capabilities: CAPABILITIES,
+        input: InputWindow::Fixed,
+        output: OutputSteps::EveryStep { h_train },
+        predict,
+        train_input_size: Some(l + 1),
+        inference_input_size: Some(inference_input_size.unwrap_or(l) + 1),
     }
 }
 

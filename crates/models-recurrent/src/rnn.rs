@@ -23,13 +23,13 @@
 //! RNN is the `tanh` one and takes no such option.
 
 use crate::inputs::{
-    Align, StepNet, at_least_one, check_h_train, encoder_features, encoder_input, mlp_decoder,
-    probability,
+    Align, CAPABILITIES, StepNet, at_least_one, check_h_train, encoder_features, encoder_input,
+    mlp_decoder, probability, recurrent_spec,
 };
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
-    BaseConfig, Capabilities, CoreError, InputWindow, ModelOutput, ModelSpec, NeuralModel,
-    OutputSteps, PredictKind, RecurrentState, RecursiveModel, WindowBatch, base_setters,
+    BaseConfig, Capabilities, CoreError, ModelOutput, ModelSpec, NeuralModel, PredictKind,
+    RecurrentState, RecursiveModel, WindowBatch, base_setters,
 };
 use neurodiv_data::ScalerType;
 use neurodiv_kernels::Rng;
@@ -213,27 +213,16 @@ impl Net {
     }
 
     fn spec(&self) -> ModelSpec {
-        let capabilities = Capabilities {
-            futr_exog: true,
-            hist_exog: true,
-            stat_exog: true,
-            multivariate: false,
-        };
-        if !self.config.recurrent {
-            return ModelSpec::direct(capabilities);
+        let c = &self.config;
+        if !c.recurrent {
+            return ModelSpec::direct(CAPABILITIES);
         }
-        let l = self.config.base.input_size;
-        ModelSpec {
-            capabilities,
-            input: InputWindow::Fixed,
-            output: OutputSteps::EveryStep {
-                h_train: self.config.h_train,
-            },
-            predict: PredictKind::Recursive,
-            // NeuralForecast's recurrent models read one point more than input_size.
-            train_input_size: Some(l + 1),
-            inference_input_size: Some(self.config.inference_input_size.unwrap_or(l) + 1),
-        }
+        recurrent_spec(
+            &c.base,
+            c.h_train,
+            PredictKind::Recursive,
+            c.inference_input_size,
+        )
     }
 
     /// The recurrent mode's network (`None` in direct mode).
@@ -322,7 +311,7 @@ macro_rules! recurrent_model {
                 &self.0.config.base
             }
             fn capabilities(&self) -> Capabilities {
-                self.0.spec().capabilities
+                CAPABILITIES
             }
             fn spec(&self) -> ModelSpec {
                 self.0.spec()

@@ -187,7 +187,10 @@ impl<'t> Var<'t> {
         // The batch rows run in parallel, each block through the whole sequence; a row's bits
         // do not depend on its block (the per-row GEMMs and the gate math are row-local).
         let blocks = batch_blocks(d.b);
-        let grad = tape.grad_enabled();
+        // The training path packs W_hhᵀ [Hout, G*H] once for every step of every block.
+        let w_hh_t = tape
+            .grad_enabled()
+            .then(|| PackedB::new(d.hout, d.gh, w.w_hh, 1, d.hout));
         let fwds: Vec<Forward> = blocks
             .par_iter()
             .map(|&(b0, bc)| {
@@ -195,7 +198,7 @@ impl<'t> Var<'t> {
                 let x = &x.data()[b0 * d.t * d.i..][..bc * d.t * d.i];
                 let h0 = &h0v.data()[b0 * d.hout..][..bc * d.hout];
                 let c0 = c0v.as_ref().map(|c| &c.data()[b0 * d.h..][..bc * d.h]);
-                forward(&w, &dc, grad, save, x, h0, c0)
+                forward(&w, &dc, w_hh_t.as_ref(), save, x, h0, c0)
             })
             .collect();
         let y = Tensor::from_vec(&[d.b, d.t, d.hout], concat(fwds.iter().map(|f| &f.y[..])));
@@ -351,12 +354,13 @@ fn batch_blocks(b: usize) -> Vec<(usize, usize)> {
         .collect()
 }
 
-/// Runs the sequence of `d.b` batch rows. With `save`, every step writes into its own slot of
-/// the saved buffers; without, all steps share one slot.
+/// Runs the sequence of `d.b` batch rows: on the training path (`w_hh_t`, the packed `W_hhᵀ`,
+/// given) with the training GEMMs, else with the inference ones. With `save`, every step writes
+/// into its own slot of the saved buffers; without, all steps share one slot.
 fn forward(
     w: &CellWeights<'_>,
     d: &Dims,
-    grad: bool,
+    w_hh_t: Option<&PackedB>,
     save: bool,
     x: &[f32],
     h0: &[f32],
@@ -374,12 +378,11 @@ fn forward(
     let slots = if save { steps } else { 1 };
     let lstm = cell == Cell::Lstm;
     let proj = w.w_hr.is_some();
+    let grad = w_hh_t.is_some();
     // One GEMM for the input projection of every step: rows in x's order (b*T + t).
     let mut xp = vec![0.0; b * steps * gh];
     project(grad, b * steps, gh, i, x, w.w_ih, w.b_ih, &mut xp);
 
-    // The training path packs W_hhᵀ [Hout, G*H] once for every step (see gemm_packed).
-    let w_hh_t = grad.then(|| PackedB::new(hout, gh, w.w_hh, 1, hout));
     let mut hstate = h0.to_vec();
     let mut c = c0.map(|c| c.to_vec()).unwrap_or_default();
     let mut y = vec![0.0; b * steps * hout];
@@ -406,7 +409,7 @@ fn forward(
                 &mut []
             },
             ht: &mut ht,
-            w_hh_t: w_hh_t.as_ref(),
+            w_hh_t,
         };
         let c_state = lstm.then_some(c.as_mut_slice());
         advance(w, grad, b, &xp_t, &mut hstate, c_state, bufs);
