@@ -162,6 +162,12 @@ impl BaseConfig {
         Ok(())
     }
 
+    /// Input features per step of a sequence encoder (`WindowBatch::step_inputs`):
+    /// `1 + X + S + F`, the target and every exogenous column.
+    pub fn step_features(&self) -> usize {
+        1 + self.hist_exog_list.len() + self.stat_exog_list.len() + self.futr_exog_list.len()
+    }
+
     /// Output size multiplier of the loss (1 for point losses).
     pub fn output_multiplier(&self) -> usize {
         self.loss.outputsize_multiplier()
@@ -247,4 +253,31 @@ macro_rules! config_setters {
             )*
         }
     };
+}
+
+/// Range checks for the fields of model configs, each a typed error naming the field.
+pub mod check {
+    use crate::CoreError;
+
+    /// An error unless `value >= 1`.
+    pub fn at_least_one(field: &'static str, value: usize) -> Result<(), CoreError> {
+        if value == 0 {
+            return Err(CoreError::Config {
+                field,
+                reason: "must be at least 1".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// An error unless `0 <= p < 1` (a dropout probability).
+    pub fn probability(field: &'static str, p: f32) -> Result<(), CoreError> {
+        if !(0.0..1.0).contains(&p) {
+            return Err(CoreError::Config {
+                field,
+                reason: format!("must be in [0, 1), got {p}"),
+            });
+        }
+        Ok(())
+    }
 }

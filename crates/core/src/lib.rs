@@ -14,12 +14,12 @@ pub mod predict;
 pub mod series;
 pub mod train;
 
-pub use config::BaseConfig;
+pub use config::{BaseConfig, check};
 pub use error::CoreError;
 pub use head::{OutputHead, head_for};
 pub use model::{
-    Capabilities, InputWindow, ModelOutput, ModelSpec, NeuralModel, OutputSteps, PredictKind,
-    RecurrentState, RecursiveModel, WindowBatch,
+    Capabilities, ExogAlign, InputWindow, ModelOutput, ModelSpec, NeuralModel, OutputSteps,
+    PredictKind, RecurrentState, RecursiveModel, WindowBatch,
 };
 
 /// Types the config macros name, re-exported so that model crates need no extra dependencies.

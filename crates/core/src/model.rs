@@ -181,6 +181,48 @@ pub struct WindowBatch<'t> {
     pub stat_exog: Option<Var<'t>>,
 }
 
+/// Which point's exogenous values a per-step input reads ([`WindowBatch::step_inputs`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExogAlign {
+    /// The step's own point (direct models).
+    Same,
+    /// The next point, the one the step forecasts (NeuralForecast's recurrent mode shifts the
+    /// exogenous columns by one; historical values past the context read as 0).
+    Next,
+}
+
+impl<'t> WindowBatch<'t> {
+    /// The per-step input of a sequence encoder, `[B, T, 1 + X + S + F]` (univariate batches):
+    /// at every input point the target, the historical columns, the static columns (repeated)
+    /// and the future columns; [`BaseConfig::step_features`] counts them.
+    pub fn step_inputs(&self, align: ExogAlign) -> Var<'t> {
+        let y = self.insample_y;
+        let (b, t) = (y.shape()[0], y.shape()[1]);
+        let mut parts = vec![y.unsqueeze(2)]; // [B, T] -> [B, T, 1]
+        if let Some(x) = self.hist_exog {
+            let lh = x.shape()[1]; // [B, Lh, X], Lh <= T
+            parts.push(match align {
+                ExogAlign::Same => x.slice(1, 0, t),
+                // [B, Lh, X] -> [B, Lh - 1, X] -> [B, T, X]
+                ExogAlign::Next => x.slice(1, 1, lh).pad(1, 0, t + 1 - lh, 0.0),
+            });
+        }
+        if let Some(s) = self.stat_exog {
+            let ns = s.shape()[1];
+            parts.push(s.unsqueeze(1).expand(&[b, t, ns])); // [B, S] -> [B, T, S]
+        }
+        if let Some(f) = self.futr_exog {
+            let off = usize::from(align == ExogAlign::Next);
+            parts.push(f.slice(1, off, off + t)); // [B, T + h, F] -> [B, T, F]
+        }
+        if parts.len() == 1 {
+            parts[0]
+        } else {
+            Var::concat(&parts, 2)
+        }
+    }
+}
+
 /// A forecasting model: its config, its parameters and its forward pass.
 pub trait NeuralModel: Send + Sync + std::fmt::Debug {
     /// NeuralForecast's class name (`"MLP"`, `"NHITS"`, ...).

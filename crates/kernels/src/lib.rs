@@ -13,6 +13,7 @@
 //!   f32 accumulation.
 //! - [`rng`]: the seeded generator every fit uses, with the samplers of the distribution
 //!   losses (normal, gamma, Student-t, Poisson, categorical).
+//! - [`select`]: [`top_k`], the indices of the largest values.
 //! - [`special`]: `ln Γ`, digamma and trigamma of one value (f64).
 //!
 //! Element-wise and row kernels dispatch at run time to the best SIMD path the CPU offers
@@ -34,6 +35,7 @@ pub mod rng;
 pub mod rows;
 pub mod rows_gemm;
 pub mod scalar;
+pub mod select;
 pub mod simd;
 pub mod special;
 
@@ -45,4 +47,5 @@ pub use half_precision::{
 };
 pub use rng::Rng;
 pub use rows_gemm::{PackedB, gemm_packed};
+pub use select::top_k;
 pub use simd::{SimdLevel, simd_level, with_simd_level};

@@ -19,8 +19,7 @@
 //!   the horizon.
 
 use crate::inputs::{
-    CAPABILITIES, StepNet, at_least_one, check_h_train, encoder_features, mlp_decoder, probability,
-    recurrent_spec,
+    CAPABILITIES, StepNet, at_least_one, check_h_train, probability, recurrent_spec,
 };
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
@@ -144,7 +143,7 @@ impl DeepAR {
             &mut store,
             "hist_encoder",
             CellKind::Lstm,
-            encoder_features(b),
+            b.step_features(),
             hidden,
             config.lstm_n_layers,
             true,
@@ -152,7 +151,7 @@ impl DeepAR {
             None,
             &mut rng,
         );
-        let decoder = mlp_decoder(
+        let decoder = Mlp::decoder(
             &mut store,
             "decoder",
             hidden,

@@ -10,12 +10,11 @@
 //! (default), GRU or the `tanh` RNN; NeuralForecast's experimental `ResLSTM` and
 //! `AttentiveLSTM` cells are not offered.
 
-use crate::inputs::{
-    Align, CAPABILITIES, at_least_one, encoder_features, encoder_input, mlp_decoder,
-};
+use crate::inputs::{CAPABILITIES, at_least_one};
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
-    BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
+    BaseConfig, Capabilities, CoreError, ExogAlign, ModelOutput, NeuralModel, WindowBatch,
+    base_setters,
 };
 use neurodiv_data::ScalerType;
 use neurodiv_kernels::Rng;
@@ -132,7 +131,7 @@ impl DilatedRNN {
         let mut rng = Rng::new(b.random_seed);
         let mut store = ParamStore::new();
         let mut groups = Vec::with_capacity(config.dilations.len());
-        let mut features = encoder_features(b);
+        let mut features = b.step_features();
         for (g, dilations) in config.dilations.iter().enumerate() {
             let mut layers = Vec::with_capacity(dilations.len());
             for (i, &d) in dilations.iter().enumerate() {
@@ -153,7 +152,7 @@ impl DilatedRNN {
             true,
             &mut rng,
         );
-        let decoder = mlp_decoder(
+        let decoder = Mlp::decoder(
             &mut store,
             "mlp_decoder",
             hidden + b.futr_exog_list.len(),
@@ -214,7 +213,7 @@ impl NeuralModel for DilatedRNN {
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
         let b = &self.config.base;
         let (h, l) = (b.h, b.input_size);
-        let mut x = encoder_input(batch, Align::Same); // [B, L, 1 + X + S + F]
+        let mut x = batch.step_inputs(ExogAlign::Same); // [B, L, 1 + X + S + F]
         for (g, layers) in self.groups.iter().enumerate() {
             let residual = x;
             for (cell, d) in layers {

@@ -3,11 +3,10 @@
 
 use neurodiv_autodiff::{Tensor, Var};
 use neurodiv_core::{
-    BaseConfig, Capabilities, CoreError, InputWindow, ModelSpec, OutputSteps, PredictKind,
-    RecurrentState, WindowBatch,
+    BaseConfig, Capabilities, CoreError, ExogAlign, InputWindow, ModelSpec, OutputSteps,
+    PredictKind, RecurrentState, WindowBatch,
 };
-use neurodiv_kernels::Rng;
-use neurodiv_nn::{Activation, Ctx, Mlp, ParamStore, Recurrent};
+use neurodiv_nn::{Ctx, Mlp, Recurrent};
 
 /// A recurrent encoder whose every step gives the raw outputs of the next point, through an
 /// optional per-step decoder (none when the cells project to the outputs themselves).
@@ -28,7 +27,7 @@ impl StepNet<'_> {
 
     /// Teacher forcing: the one-step outputs after every input point, `[B, T, m]`.
     pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
-        let x = encoder_input(batch, Align::Next); // [B, T, 1 + X + S + F]
+        let x = batch.step_inputs(ExogAlign::Next); // [B, T, 1 + X + S + F]
         let (out, _) = self.encoder.forward(ctx, x, None); // [B, T, Hout]
         self.decode(ctx, out)
     }
@@ -40,7 +39,7 @@ impl StepNet<'_> {
         ctx: &mut Ctx<'t>,
         batch: &WindowBatch<'t>,
     ) -> (Var<'t>, RecurrentState) {
-        let x = encoder_input(batch, Align::Next); // [B, T, 1 + X + S + F]
+        let x = batch.step_inputs(ExogAlign::Next); // [B, T, 1 + X + S + F]
         let t = x.shape()[1];
         let (out, mut state) = self.encoder.forward(ctx, x, None); // [B, T, Hout]
         state.push(static_state(batch));
@@ -93,45 +92,6 @@ pub(crate) fn recurrent_spec(
     }
 }
 
-/// Which point's exogenous values an input step reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Align {
-    /// The step's own point (direct models).
-    Same,
-    /// The next point, the one the step forecasts (NeuralForecast's recurrent mode shifts the
-    /// exogenous columns by one; historical values past the context read as 0).
-    Next,
-}
-
-/// The encoder's input `[B, T, 1 + X + S + F]`: per step the target, the historical columns, the
-/// static columns and the future columns.
-pub(crate) fn encoder_input<'t>(batch: &WindowBatch<'t>, align: Align) -> Var<'t> {
-    let y = batch.insample_y;
-    let (b, t) = (y.shape()[0], y.shape()[1]);
-    let mut parts = vec![y.unsqueeze(2)]; // [B, T] -> [B, T, 1]
-    if let Some(x) = batch.hist_exog {
-        let lh = x.shape()[1]; // [B, Lh, X], Lh <= T
-        parts.push(match align {
-            Align::Same => x.slice(1, 0, t),
-            // [B, Lh, X] -> [B, Lh - 1, X] -> [B, T, X]
-            Align::Next => x.slice(1, 1, lh).pad(1, 0, t + 1 - lh, 0.0),
-        });
-    }
-    if let Some(s) = batch.stat_exog {
-        let ns = s.shape()[1];
-        parts.push(s.unsqueeze(1).expand(&[b, t, ns])); // [B, S] -> [B, T, S]
-    }
-    if let Some(f) = batch.futr_exog {
-        let off = usize::from(align == Align::Next);
-        parts.push(f.slice(1, off, off + t)); // [B, T + h, F] -> [B, T, F]
-    }
-    if parts.len() == 1 {
-        parts[0]
-    } else {
-        Var::concat(&parts, 2)
-    }
-}
-
 /// The static columns a recursive model keeps in its state to feed every step (`[B, S]`), or
 /// an empty tensor.
 fn static_state(batch: &WindowBatch<'_>) -> Tensor {
@@ -171,52 +131,7 @@ fn step_input<'t>(
     }
 }
 
-/// NeuralForecast's MLP decoder: `layers` linear layers (the output layer included) from
-/// `input` to `output` features, the hidden ones of `hidden` units followed by `activation`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn mlp_decoder(
-    store: &mut ParamStore,
-    name: &str,
-    input: usize,
-    hidden: usize,
-    layers: usize,
-    output: usize,
-    activation: Activation,
-    rng: &mut Rng,
-) -> Mlp {
-    // [input, hidden x (layers - 1), output]
-    let mut sizes = vec![input];
-    sizes.extend(std::iter::repeat_n(hidden, layers - 1));
-    sizes.push(output);
-    Mlp::new(store, name, &sizes, activation, 0.0, rng)
-}
-
-/// Input features per encoder step: `1 + X + S + F`.
-pub(crate) fn encoder_features(base: &BaseConfig) -> usize {
-    1 + base.hist_exog_list.len() + base.stat_exog_list.len() + base.futr_exog_list.len()
-}
-
-/// A typed config error when `value` is 0.
-pub(crate) fn at_least_one(field: &'static str, value: usize) -> Result<(), CoreError> {
-    if value == 0 {
-        return Err(CoreError::Config {
-            field,
-            reason: "must be at least 1".into(),
-        });
-    }
-    Ok(())
-}
-
-/// A typed config error unless `0 <= p < 1`.
-pub(crate) fn probability(field: &'static str, p: f32) -> Result<(), CoreError> {
-    if !(0.0..1.0).contains(&p) {
-        return Err(CoreError::Config {
-            field,
-            reason: format!("must be in [0, 1), got {p}"),
-        });
-    }
-    Ok(())
-}
+pub(crate) use neurodiv_core::check::{at_least_one, probability};
 
 /// Checks `h_train` against the horizon.
 pub(crate) fn check_h_train(h_train: usize, h: usize) -> Result<(), CoreError> {

@@ -23,13 +23,12 @@
 //! RNN is the `tanh` one and takes no such option.
 
 use crate::inputs::{
-    Align, CAPABILITIES, StepNet, at_least_one, check_h_train, encoder_features, encoder_input,
-    mlp_decoder, probability, recurrent_spec,
+    CAPABILITIES, StepNet, at_least_one, check_h_train, probability, recurrent_spec,
 };
 use neurodiv_autodiff::Var;
 use neurodiv_core::{
-    BaseConfig, Capabilities, CoreError, ModelOutput, ModelSpec, NeuralModel, PredictKind,
-    RecurrentState, RecursiveModel, WindowBatch, base_setters,
+    BaseConfig, Capabilities, CoreError, ExogAlign, ModelOutput, ModelSpec, NeuralModel,
+    PredictKind, RecurrentState, RecursiveModel, WindowBatch, base_setters,
 };
 use neurodiv_data::ScalerType;
 use neurodiv_kernels::Rng;
@@ -161,7 +160,7 @@ impl Net {
             &mut store,
             "hist_encoder",
             kind,
-            encoder_features(b),
+            b.step_features(),
             hidden,
             config.encoder_n_layers,
             config.encoder_bias,
@@ -182,7 +181,7 @@ impl Net {
             });
             Output::Step(proj)
         } else {
-            let decoder = mlp_decoder(
+            let decoder = Mlp::decoder(
                 &mut store,
                 "mlp_decoder",
                 hidden + b.futr_exog_list.len(),
@@ -244,7 +243,7 @@ impl Net {
         };
         let b = &self.config.base;
         let (h, l) = (b.h, b.input_size);
-        let x = encoder_input(batch, Align::Same); // [B, L, 1 + X + S + F]
+        let x = batch.step_inputs(ExogAlign::Same); // [B, L, 1 + X + S + F]
         let (states, _) = self.encoder.forward(ctx, x, None); // [B, L, H]
         let mut z = match upsample {
             Some(up) => {

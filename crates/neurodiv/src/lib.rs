@@ -32,6 +32,8 @@ pub use neurodiv_optim as optim;
 
 /// The models of the enabled families.
 pub mod models {
+    #[cfg(feature = "conv")]
+    pub use neurodiv_models_conv::*;
     #[cfg(feature = "linear")]
     pub use neurodiv_models_linear::*;
     #[cfg(feature = "mlp")]

@@ -94,6 +94,13 @@ fn entries() -> Vec<Entry> {
         ));
         v.push(entry!("recurrent", "DeepAR", m::DeepAR, m::DeepARConfig));
     }
+    #[cfg(feature = "conv")]
+    {
+        use neurodiv_models_conv as m;
+        v.push(entry!("conv", "TCN", m::TCN, m::TCNConfig));
+        v.push(entry!("conv", "BiTCN", m::BiTCN, m::BiTCNConfig));
+        v.push(entry!("conv", "TimesNet", m::TimesNet, m::TimesNetConfig));
+    }
     v
 }
 

@@ -169,6 +169,27 @@ impl Mlp {
         }
     }
 
+    /// NeuralForecast's MLP decoder (`neuralforecast.common._modules.MLP`, no dropout): `layers`
+    /// linear layers in all, the output layer included, from `input` to `output` features; the
+    /// hidden ones have `hidden` units and are followed by `activation`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn decoder(
+        store: &mut ParamStore,
+        name: &str,
+        input: usize,
+        hidden: usize,
+        layers: usize,
+        output: usize,
+        activation: Activation,
+        rng: &mut Rng,
+    ) -> Self {
+        // [input, hidden x (layers - 1), output]
+        let mut sizes = vec![input];
+        sizes.extend(std::iter::repeat_n(hidden, layers.max(1) - 1));
+        sizes.push(output);
+        Mlp::new(store, name, &sizes, activation, 0.0, rng)
+    }
+
     /// `[..., in] -> [..., out]`
     pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, mut x: Var<'t>) -> Var<'t> {
         let last = self.layers.len() - 1;

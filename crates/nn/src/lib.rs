@@ -6,7 +6,9 @@
 //! collects their gradients in the store's order.
 
 mod batch_norm;
+mod conv;
 mod ctx;
+mod embed;
 pub mod init;
 mod layers;
 mod norm;
@@ -15,7 +17,9 @@ mod revin;
 mod store;
 
 pub use batch_norm::BatchNorm1d;
+pub use conv::Conv1d;
 pub use ctx::Ctx;
+pub use embed::{DataEmbedding, positional_table};
 pub use layers::{Activation, Linear, Mlp};
 pub use norm::{Dropout, Embedding, LayerNorm};
 pub use recurrent::{CellKind, Recurrent, RecurrentLayer, StepScratch};

@@ -6,6 +6,7 @@ pub(crate) mod axis;
 mod broadcast;
 mod conv;
 mod dropout;
+mod fft;
 mod gather;
 mod interpolate;
 mod layout;

@@ -42,15 +42,38 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
             vec![("encoder_hidden_size", "16"), ("decoder_hidden_size", "16")]
         }
         "DeepAR" => vec![("lstm_hidden_size", "16")],
+        "TCN" => vec![("encoder_hidden_size", "16"), ("decoder_hidden_size", "16")],
+        "BiTCN" => vec![("hidden_size", "8")],
+        "TimesNet" => vec![
+            ("hidden_size", "8"),
+            ("conv_hidden_size", "8"),
+            ("num_kernels", "2"),
+            ("top_k", "2"),
+            // Its default rate (1e-4) is sized for 1000 steps; the learning check runs 300.
+            ("learning_rate", "0.001"),
+        ],
         _ => Vec::new(),
     }
 }
 
+/// Models whose forecast of a window depends on the other windows of its batch, as in
+/// NeuralForecast: TimesNet picks its periods from the amplitudes of the whole batch.
+pub const BATCH_COUPLED: &[&str] = &["TimesNet"];
+
 /// What the checks run on: every registered model, and the second mode of the models that have
-/// one, named `"{model}+recurrent"` (NeuralForecast's `recurrent=True`).
+/// one, named `"{model}+recurrent"` (NeuralForecast's `recurrent=True`). The environment variable
+/// `NEURODIV_CONFORMANCE_MODELS` (comma-separated names) narrows the run while developing a model.
 pub fn variants() -> Vec<&'static str> {
+    let only: Option<Vec<String>> = std::env::var("NEURODIV_CONFORMANCE_MODELS")
+        .ok()
+        .map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()).collect());
     let mut out = Vec::new();
     for name in registry::model_names() {
+        if let Some(only) = &only
+            && !only.contains(&name.to_ascii_lowercase())
+        {
+            continue;
+        }
         out.push(name);
         let defaults = registry::default_config(name, H, L).expect("registered name");
         if defaults.get("recurrent") == Some(&Value::Bool(false)) {

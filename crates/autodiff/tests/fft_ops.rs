@@ -1,0 +1,127 @@
+//! rfft, irfft and complex_abs: hand cases, a naive DFT, round trips and gradient checks.
+
+mod common;
+
+use common::{assert_close, grads_of, rand};
+use neurodiv_autodiff::gradcheck::{GradCheck, assert_gradients};
+use neurodiv_autodiff::{Tensor, Var};
+
+/// `Σ_t x[t] e^{-2πi f t / n}` of one row, in f64.
+fn dft(x: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    let n = x.len();
+    (0..n / 2 + 1)
+        .map(|f| {
+            x.iter()
+                .enumerate()
+                .fold((0.0f64, 0.0f64), |(re, im), (t, &v)| {
+                    let a = 2.0 * std::f64::consts::PI * (f * t) as f64 / n as f64;
+                    (re + v as f64 * a.cos(), im - v as f64 * a.sin())
+                })
+        })
+        .map(|(re, im)| (re as f32, im as f32))
+        .unzip()
+}
+
+#[test]
+fn rfft_hand_cases() {
+    // An impulse has a flat spectrum; a constant has only the zero frequency.
+    let x = Tensor::from_vec(&[2, 4], vec![1., 0., 0., 0., 2., 2., 2., 2.]);
+    let (re, _) = grads_of(std::slice::from_ref(&x), None, |_, v| v[0].rfft(1).0);
+    let (im, _) = grads_of(&[x], None, |_, v| v[0].rfft(1).1);
+    assert_eq!(re.shape(), &[2, 3]);
+    assert_close(re.data(), &[1., 1., 1., 8., 0., 0.], 1e-6);
+    assert_close(im.data(), &[0.; 6], 1e-6);
+}
+
+#[test]
+fn rfft_matches_the_dft_on_any_axis() {
+    for n in [1, 2, 5, 8, 36] {
+        let x = rand(&[3, n, 2], n as u64);
+        let (re, _) = grads_of(std::slice::from_ref(&x), None, |_, v| v[0].rfft(1).0);
+        let (im, _) = grads_of(std::slice::from_ref(&x), None, |_, v| v[0].rfft(1).1);
+        let bins = n / 2 + 1;
+        assert_eq!(re.shape(), &[3, bins, 2]);
+        for b in 0..3 {
+            for c in 0..2 {
+                let row: Vec<f32> = (0..n).map(|t| x.data()[(b * n + t) * 2 + c]).collect();
+                let (wr, wi) = dft(&row);
+                let pick = |d: &[f32]| {
+                    (0..bins)
+                        .map(|f| d[(b * bins + f) * 2 + c])
+                        .collect::<Vec<_>>()
+                };
+                assert_close(&pick(re.data()), &wr, 1e-4);
+                assert_close(&pick(im.data()), &wi, 1e-4);
+            }
+        }
+    }
+}
+
+#[test]
+fn irfft_inverts_rfft() {
+    for n in [1, 2, 7, 12, 36] {
+        let x = rand(&[2, 3, n], 40 + n as u64);
+        let (y, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+            let (re, im) = v[0].rfft(2);
+            Var::irfft(re, im, n, 2)
+        });
+        assert_close(y.data(), x.data(), 1e-5);
+        // Along a middle axis too.
+        let (y, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+            let (re, im) = v[0].rfft(1);
+            Var::irfft(re, im, 3, 1)
+        });
+        assert_close(y.data(), x.data(), 1e-5);
+    }
+}
+
+#[test]
+fn irfft_keeps_only_the_given_modes() {
+    // One cosine at frequency 2 of 8 points: re[2] = 4 gives cos(2π 2 t / 8).
+    let mut re = vec![0.0; 3];
+    re[2] = 4.0;
+    let re = Tensor::from_vec(&[1, 3], re);
+    let im = Tensor::zeros(&[1, 3]);
+    let (y, _) = grads_of(&[re, im], None, |_, v| Var::irfft(v[0], v[1], 8, 1));
+    let want: Vec<f32> = (0..8)
+        .map(|t| (std::f32::consts::PI * t as f32 / 2.0).cos())
+        .collect();
+    assert_close(y.data(), &want, 1e-6);
+}
+
+#[test]
+fn transforms_gradcheck() {
+    for n in [5, 6] {
+        assert_gradients(&[rand(&[2, n, 3], 7)], |_, v| v[0].rfft(1).0);
+        assert_gradients(&[rand(&[2, n], 8)], |_, v| v[0].rfft(1).1);
+        let bins = n / 2 + 1;
+        assert_gradients(&[rand(&[2, bins], 9), rand(&[2, bins], 10)], |_, v| {
+            Var::irfft(v[0], v[1], n, 1)
+        });
+    }
+    assert_gradients(&[rand(&[3, 4], 11), rand(&[3, 4], 12)], |_, v| {
+        Var::complex_abs(v[0], v[1])
+    });
+    // The amplitude spectrum, as TimesNet reads it (a finer step: some moduli are small, and
+    // the modulus bends sharply near 0).
+    let fine = GradCheck {
+        eps: 1e-3,
+        atol: 5e-3,
+        rtol: 5e-2,
+    };
+    let res = fine.check(&[rand(&[2, 12, 2], 13)], |_, v| {
+        let (re, im) = v[0].rfft(1);
+        Var::complex_abs(re, im)
+    });
+    assert!(res.is_ok(), "{res:?}");
+}
+
+#[test]
+fn complex_abs_is_the_modulus_with_zero_gradient_at_zero() {
+    let re = Tensor::from_vec(&[3], vec![3., 0., -1.]);
+    let im = Tensor::from_vec(&[3], vec![4., 0., 0.]);
+    let (y, g) = grads_of(&[re, im], None, |_, v| Var::complex_abs(v[0], v[1]));
+    assert_close(y.data(), &[5., 0., 1.], 1e-6);
+    assert_close(g[0].data(), &[0.6, 0., -1.], 1e-6);
+    assert_close(g[1].data(), &[0.8, 0., 0.], 1e-6);
+}

@@ -1,0 +1,102 @@
+//! The input embedding of the convolutional and transformer families (NeuralForecast's
+//! `DataEmbedding`): a circular convolution of the values, sinusoidal positions, and a linear
+//! map of the future exogenous columns.
+
+use crate::{Conv1d, Ctx, Dropout, Linear, ParamStore, init};
+use neurodiv_autodiff::{Tensor, Var};
+use neurodiv_kernels::Rng;
+use serde::{Deserialize, Serialize};
+
+/// The sinusoidal position table `[len, dim]` of "Attention Is All You Need":
+/// `pe[p, 2i] = sin(p / 10000^(2i/dim))`, `pe[p, 2i+1] = cos(p / 10000^(2i/dim))`.
+pub fn positional_table(len: usize, dim: usize) -> Tensor {
+    let mut pe = vec![0.0f32; len * dim];
+    for p in 0..len {
+        for i in (0..dim).step_by(2) {
+            let div = (-(i as f64) * (10000f64.ln() / dim as f64)).exp();
+            let a = p as f64 * div;
+            pe[p * dim + i] = a.sin() as f32;
+            if i + 1 < dim {
+                pe[p * dim + i + 1] = a.cos() as f32;
+            }
+        }
+    }
+    Tensor::from_vec(&[len, dim], pe)
+}
+
+/// NeuralForecast's `DataEmbedding`: `dropout(token(x) + position + temporal(x_mark))`, where the
+/// token embedding is a kernel-3 convolution with circular padding and no bias (initialised
+/// kaiming-normal, fan-in), the position term is [`positional_table`] (when enabled) and the
+/// temporal term a linear map without bias of the future exogenous columns (when there are any).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DataEmbedding {
+    /// The value convolution `[hidden, c_in, 3]`.
+    pub token: Conv1d,
+    /// The exogenous map, when there are exogenous columns.
+    pub temporal: Option<Linear>,
+    /// Whether positions are added.
+    pub positions: bool,
+    /// Dropout after the sum.
+    pub dropout: Dropout,
+}
+
+impl DataEmbedding {
+    /// Creates `{name}.value_embedding.tokenConv.weight` and, with `exog > 0`,
+    /// `{name}.temporal_embedding.embed.weight`.
+    pub fn new(
+        store: &mut ParamStore,
+        name: &str,
+        (c_in, exog, hidden): (usize, usize, usize),
+        positions: bool,
+        dropout: f32,
+        rng: &mut Rng,
+    ) -> Self {
+        // kaiming_normal_(mode="fan_in", nonlinearity="leaky_relu"): N(0, 2 / (c_in * 3)).
+        let weight = store.add(
+            format!("{name}.value_embedding.tokenConv.weight"),
+            init::kaiming_normal(&[hidden, c_in, 3], c_in * 3, rng),
+        );
+        // Circular padding is added in `forward`.
+        let token = Conv1d {
+            weight,
+            bias: None,
+            padding: (0, 0),
+            dilation: 1,
+            stride: 1,
+            groups: 1,
+        };
+        let temporal = (exog > 0).then(|| {
+            Linear::new(
+                store,
+                &format!("{name}.temporal_embedding.embed"),
+                exog,
+                hidden,
+                false,
+                rng,
+            )
+        });
+        DataEmbedding {
+            token,
+            temporal,
+            positions,
+            dropout: Dropout { p: dropout },
+        }
+    }
+
+    /// `x` `[B, L, c_in]` and the exogenous columns `x_mark` `[B, L, exog]` -> `[B, L, hidden]`.
+    pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, x: Var<'t>, x_mark: Option<Var<'t>>) -> Var<'t> {
+        let l = x.shape()[1];
+        let x = x.transpose(1, 2); // [B, L, C] -> [B, C, L]
+        // Circular padding by one on each side: [B, C, L] -> [B, C, L + 2]
+        let x = Var::concat(&[x.slice(2, l - 1, l), x, x.slice(2, 0, 1)], 2);
+        let mut e = self.token.forward(ctx, x).transpose(1, 2); // [B, H, L] -> [B, L, H]
+        if self.positions {
+            let dim = e.shape()[2];
+            e = e.add(ctx.constant(positional_table(l, dim))); // + [L, H]
+        }
+        if let (Some(t), Some(m)) = (&self.temporal, x_mark) {
+            e = e.add(t.forward(ctx, m)); // + [B, L, H]
+        }
+        self.dropout.forward(ctx, e)
+    }
+}
