@@ -304,3 +304,62 @@ proptest! {
         prop_assert!(res.is_ok(), "conv2d {:?}", res);
     }
 }
+
+#[test]
+fn large_convolutions_run_in_chunks_with_the_same_bits_on_any_thread_count() {
+    // Big enough for the parallel path: several chunks of batch entries and gradient blocks.
+    let x = rand(&[300, 6, 4, 9], 21);
+    let w = rand(&[8, 3, 3, 5], 22);
+    let b = rand(&[8], 23);
+    let seed = rand(&[300, 8, 4, 9], 24);
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            grads_of(
+                &[x.clone(), w.clone(), b.clone()],
+                Some(seed.clone()),
+                |_, v| v[0].conv2d(v[1], Some(v[2]), (1, 1), (1, 2), (1, 1), 2),
+            )
+        })
+    };
+    let (y1, g1) = run(1);
+    let (y2, g2) = run(2);
+    assert_eq!(y1.data(), y2.data());
+    for (a, b) in g1.iter().zip(&g2) {
+        assert_eq!(a.data(), b.data());
+    }
+    assert_close(
+        y1.data(),
+        &reference2d(&x, &w, Some(&b), (1, 1), (1, 2), (1, 1), 2),
+        1e-4,
+    );
+    // The weight gradient against the definition: Σ over entries and positions of g · x.
+    let (_, g_small) = grads_of(
+        &[entries(&x, 0, 150), w.clone(), b.clone()],
+        Some(entries(&seed, 0, 150)),
+        |_, v| v[0].conv2d(v[1], Some(v[2]), (1, 1), (1, 2), (1, 1), 2),
+    );
+    let (_, g_rest) = grads_of(
+        &[entries(&x, 150, 300), w.clone(), b.clone()],
+        Some(entries(&seed, 150, 300)),
+        |_, v| v[0].conv2d(v[1], Some(v[2]), (1, 1), (1, 2), (1, 1), 2),
+    );
+    let sum: Vec<f32> = g_small[1]
+        .data()
+        .iter()
+        .zip(g_rest[1].data())
+        .map(|(a, b)| a + b)
+        .collect();
+    assert_close(g1[1].data(), &sum, 1e-2);
+}
+
+/// Batch entries `a..b` of `t`.
+fn entries(t: &Tensor, a: usize, b: usize) -> Tensor {
+    let per: usize = t.shape()[1..].iter().product();
+    let mut shape = t.shape().to_vec();
+    shape[0] = b - a;
+    Tensor::from_vec(&shape, t.data()[a * per..b * per].to_vec())
+}

@@ -226,6 +226,13 @@ pub const CASES: &[Case] = &[
         baseline: Baseline::NeuralForecast("DeepAR"),
         ..nf("DeepAR", 3)
     },
+    nf("TCN", 10),
+    Case {
+        note: "robust scaler",
+        overrides: &[("scaler_type", r#""robust""#)],
+        ..nf("BiTCN", 3)
+    },
+    nf("TimesNet", 3),
 ];
 
 /// The recurrent mode of `model` (NeuralForecast's `recurrent=True`), against NeuralForecast's

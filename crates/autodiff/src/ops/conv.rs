@@ -7,16 +7,22 @@
 //! for every output position (a row of an 11 x 11 kernel on a grid 3 rows high) contributes
 //! nothing and is left out of the patch matrix and the GEMM. The weight
 //! `[C_out, C_in / G, KH, KW]` restricted to the live taps is `[G, C_out / G, C_in / G * T]`, so
-//! one batched GEMM over the `G` groups gives `[C_out, B * H_out * W_out]`, then reordered to
+//! one GEMM per group gives `[C_out, B * H_out * W_out]`, then reordered to
 //! `[B, C_out, H_out, W_out]`. The backward keeps the input and the weight and rebuilds the patch
 //! matrix only when the weight needs a gradient (dead taps get a zero gradient).
+//!
+//! The batch is processed in chunks of entries (about [`CHUNK_COLUMNS`] output positions each),
+//! so that a chunk's patch matrix stays in cache between being written and being multiplied;
+//! chunks run in parallel, each GEMM on one thread. The weight gradient is summed over the
+//! chunks of each of at most [`GRAD_BLOCKS`] blocks, then over the blocks in order: the block
+//! boundaries depend on the shapes only, so the bits do not depend on the number of threads.
 
 use crate::{Tensor, Var};
-use neurodiv_kernels::{Trans, gemm, gemm_batched};
+use neurodiv_kernels::{Trans, gemm_serial};
 use rayon::prelude::*;
 
-/// Patch matrices smaller than this many values are built on one thread.
-const PARALLEL_MIN_VALUES: usize = 1 << 16;
+/// Convolutions of fewer multiply-adds than this run on one thread.
+const PARALLEL_MIN_WORK: usize = 1 << 18;
 
 /// One spatial axis of a convolution.
 #[derive(Debug, Clone, Copy)]
@@ -179,12 +185,13 @@ impl Geom {
         full
     }
 
-    /// Fills the patch-matrix row of channel `ci` and tap `(kh, kw)` from `x` `[B, C_in, H, W]`.
+    /// Fills the patch-matrix row of channel `ci` and tap `(kh, kw)` from the batch entries
+    /// `x` `[nb, C_in, H, W]` (the row has `nb * H_out * W_out` values).
     fn fill_row(&self, x: &[f32], ci: usize, (kh, kw): (usize, usize), row: &mut [f32]) {
         let (hlo, hhi) = self.h.window(kh);
         let (wlo, whi) = self.w.window(kw);
         let (hw_in, hw_out, wo) = (self.hw_in(), self.hw_out(), self.w.out);
-        for b in 0..self.batch {
+        for b in 0..row.len() / hw_out {
             let src = &x[(b * self.c_in + ci) * hw_in..][..hw_in];
             let dst = &mut row[b * hw_out..][..hw_out];
             for oh in hlo..hhi {
@@ -202,15 +209,15 @@ impl Geom {
         }
     }
 
-    /// Adds the patch-matrix gradient row of tap `(kh, kw)` into channel `ci`'s input gradient
-    /// `dx` `[B, H, W]` (of that channel only).
-    fn add_row(&self, row: &[f32], (kh, kw): (usize, usize), dx: &mut [f32]) {
+    /// Adds the patch-matrix gradient row of channel `ci` and tap `(kh, kw)` into the input
+    /// gradient `dx` `[nb, C_in, H, W]` of the row's batch entries.
+    fn add_row(&self, row: &[f32], ci: usize, (kh, kw): (usize, usize), dx: &mut [f32]) {
         let (hlo, hhi) = self.h.window(kh);
         let (wlo, whi) = self.w.window(kw);
         let (hw_in, hw_out, wo) = (self.hw_in(), self.hw_out(), self.w.out);
-        for b in 0..self.batch {
+        for b in 0..row.len() / hw_out {
             let src = &row[b * hw_out..][..hw_out];
-            let dst = &mut dx[b * hw_in..][..hw_in];
+            let dst = &mut dx[(b * self.c_in + ci) * hw_in..][..hw_in];
             for oh in hlo..hhi {
                 let d = &mut dst[self.h.src(oh, kh) * self.w.len..][..self.w.len];
                 let s = &src[oh * wo..][..wo];
@@ -222,78 +229,105 @@ impl Geom {
     }
 }
 
-/// `[B, C_in, H, W]` -> patch matrix `[C_in * T, B * H_out * W_out]` (zeros where a live tap
-/// reads padding). Rows are independent, so they are filled in parallel when large.
-fn im2col(x: &[f32], g: &Geom) -> Vec<f32> {
-    let (n, nt) = (g.n(), g.nt());
-    let mut cols = vec![0.0; g.c_in * nt * n];
-    if n == 0 || nt == 0 {
-        return cols;
-    }
-    let fill = |(r, row): (usize, &mut [f32])| g.fill_row(x, r / nt, g.taps[r % nt], row);
-    if cols.len() < PARALLEL_MIN_VALUES {
-        cols.chunks_exact_mut(n).enumerate().for_each(fill);
-    } else {
-        cols.par_chunks_exact_mut(n).enumerate().for_each(fill);
-    }
-    cols
-}
+/// Output columns a chunk of batch entries aims at: enough for an efficient GEMM, few enough
+/// that the chunk's patch matrix stays in cache.
+const CHUNK_COLUMNS: usize = 256;
+/// Chunks whose weight gradients are summed apart, then added in order (a fixed count, so the
+/// sums do not depend on the number of threads).
+const GRAD_BLOCKS: usize = 8;
 
-/// The adjoint of [`im2col`]: the input gradient `[B, C_in, H, W]`. Each channel sums its taps
-/// in a fixed order (channels in parallel when large), so the bits do not depend on threads.
-fn col2im(cols: &[f32], g: &Geom) -> Vec<f32> {
-    let (n, nt, hw) = (g.n(), g.nt(), g.hw_in());
-    // [C_in, B, H, W], one contiguous block per channel.
-    let mut dx = vec![0.0; g.c_in * g.batch * hw];
-    if !dx.is_empty() && nt > 0 {
-        let add = |(ci, d): (usize, &mut [f32])| {
-            for (t, &tap) in g.taps.iter().enumerate() {
-                g.add_row(&cols[(ci * nt + t) * n..][..n], tap, d);
+impl Geom {
+    /// Batch entries per chunk.
+    fn chunk(&self) -> usize {
+        CHUNK_COLUMNS
+            .div_ceil(self.hw_out().max(1))
+            .clamp(1, self.batch.max(1))
+    }
+
+    /// The patch matrix `[C_in * T, nb * H_out * W_out]` of the batch entries `x`
+    /// `[nb, C_in, H, W]` (zeros where a live tap reads padding).
+    fn im2col(&self, x: &[f32], nb: usize) -> Vec<f32> {
+        let (n, nt) = (nb * self.hw_out(), self.nt());
+        let mut cols = vec![0.0; self.c_in * nt * n];
+        if n > 0 {
+            for (r, row) in cols.chunks_exact_mut(n).enumerate() {
+                self.fill_row(x, r / nt, self.taps[r % nt], row);
             }
-        };
-        if cols.len() < PARALLEL_MIN_VALUES {
-            dx.chunks_exact_mut(g.batch * hw).enumerate().for_each(add);
-        } else {
-            dx.par_chunks_exact_mut(g.batch * hw)
-                .enumerate()
-                .for_each(add);
+        }
+        cols
+    }
+
+    /// The adjoint of [`im2col`](Self::im2col): adds the patch-matrix gradient into `dx`
+    /// `[nb, C_in, H, W]`, each channel's taps in a fixed order.
+    fn col2im(&self, cols: &[f32], nb: usize, dx: &mut [f32]) {
+        let (n, nt) = (nb * self.hw_out(), self.nt());
+        if n == 0 {
+            return;
+        }
+        for (r, row) in cols.chunks_exact(n).enumerate() {
+            self.add_row(row, r / nt, self.taps[r % nt], dx);
         }
     }
-    // [C_in, B, H, W] -> [B, C_in, H, W]
-    swap_lead(&dx, g.c_in, g.batch, hw)
+
+    /// `C = op(A) · op(B) + beta C` for each of the `G` groups of a chunk of `n` columns.
+    #[allow(clippy::too_many_arguments)]
+    fn group_gemm(
+        &self,
+        ta: Trans,
+        tb: Trans,
+        m: usize,
+        n: usize,
+        k: usize,
+        a: &[f32],
+        b: &[f32],
+        beta: f32,
+        c: &mut [f32],
+    ) {
+        for g in 0..self.groups {
+            let (a, b) = (&a[g * m * k..][..m * k], &b[g * k * n..][..k * n]);
+            gemm_serial(
+                ta,
+                tb,
+                m,
+                n,
+                k,
+                1.0,
+                a,
+                b,
+                beta,
+                &mut c[g * m * n..][..m * n],
+            );
+        }
+    }
 }
 
 /// `[a, b, inner]` -> `[b, a, inner]` (swaps the two leading axes, moving `inner` blocks).
-fn swap_lead(d: &[f32], a: usize, b: usize, inner: usize) -> Vec<f32> {
-    let mut out = Vec::with_capacity(d.len());
+fn swap_lead(d: &[f32], a: usize, b: usize, inner: usize, out: &mut [f32]) {
     for j in 0..b {
         for i in 0..a {
-            let at = (i * b + j) * inner;
-            out.extend_from_slice(&d[at..at + inner]);
+            let (src, dst) = ((i * b + j) * inner, (j * a + i) * inner);
+            out[dst..dst + inner].copy_from_slice(&d[src..src + inner]);
         }
     }
-    out
 }
 
-/// `C = op(A) · op(B) + beta * C` for `batch` contiguous problems (plain GEMM when `batch == 1`,
-/// which lets the kernel split the rows over threads).
-#[allow(clippy::too_many_arguments)]
-fn mm(
-    batch: usize,
-    ta: Trans,
-    tb: Trans,
-    m: usize,
-    n: usize,
-    k: usize,
-    a: &[f32],
-    b: &[f32],
-    beta: f32,
-    c: &mut [f32],
+/// Runs `f(chunk index, chunk)` on `data` cut into chunks of `size`, in parallel when the work
+/// is large enough to pay for it.
+fn for_chunks<F: Fn(usize, &mut [f32]) + Sync + Send>(
+    data: &mut [f32],
+    size: usize,
+    work: usize,
+    f: F,
 ) {
-    if batch == 1 {
-        gemm(ta, tb, m, n, k, 1.0, a, b, beta, c);
+    if data.is_empty() {
+        return;
+    }
+    if work < PARALLEL_MIN_WORK || rayon::current_num_threads() <= 1 {
+        data.chunks_mut(size).enumerate().for_each(|(i, c)| f(i, c));
     } else {
-        gemm_batched(batch, ta, tb, m, n, k, 1.0, a, b, beta, c);
+        data.par_chunks_mut(size)
+            .enumerate()
+            .for_each(|(i, c)| f(i, c));
     }
 }
 
@@ -395,91 +429,141 @@ impl<'t> Var<'t> {
                 && sw[1] * groups == geo.c_in,
             "{what}: input {sx:?}, weight {sw:?} and groups {groups} do not fit"
         );
-        let (ck, og, n) = (geo.ck(), geo.og(), geo.n());
-        let cols = im2col(x.data(), &geo);
-        // [C_out, B * HW_out], starting from the bias when there is one.
-        let mut y = vec![0.0; geo.c_out * n];
-        let beta = match &bias {
-            Some(b) => {
-                let bv = b.value();
-                assert_eq!(
-                    bv.shape(),
-                    [geo.c_out],
-                    "{what}: bias {:?} does not fit weight {sw:?}",
-                    bv.shape()
-                );
-                for (row, &v) in y.chunks_exact_mut(n.max(1)).zip(bv.data()) {
+        let bias = bias.inspect(|b| {
+            assert_eq!(
+                b.shape(),
+                [geo.c_out],
+                "{what}: bias {:?} does not fit weight {sw:?}",
+                b.shape()
+            );
+        });
+        let (ck, og, hw, cb) = (geo.ck(), geo.og(), geo.hw_out(), geo.chunk());
+        let (x_entry, y_entry) = (geo.c_in * geo.hw_in(), geo.c_out * hw);
+        let work = geo.c_out * ck * geo.n();
+        // Chunks of `cb` batch entries, each: patch matrix, GEMM into [C_out, nb * HW_out]
+        // (starting from the bias), reordered into [nb, C_out, HW_out].
+        let wl = geo.live_weight(w.data());
+        let bv = bias.map(|b| b.value());
+        let mut y = vec![0.0; geo.batch * y_entry];
+        for_chunks(&mut y, cb * y_entry, work, |c, out| {
+            let nb = out.len() / y_entry;
+            let cols = geo.im2col(&x.data()[c * cb * x_entry..], nb);
+            let n = nb * hw;
+            let mut acc = vec![0.0; geo.c_out * n];
+            if let Some(b) = &bv {
+                for (row, &v) in acc.chunks_exact_mut(n).zip(b.data()) {
                     row.fill(v);
                 }
-                1.0
             }
-            None => 0.0,
-        };
-        // [G, og, ck] · [G, ck, n] -> [G, og, n] = [C_out, B, HW_out]
-        let wl = geo.live_weight(w.data());
-        mm(
-            groups,
-            Trans::N,
-            Trans::N,
-            og,
-            n,
-            ck,
-            &wl,
-            &cols,
-            beta,
-            &mut y,
-        );
-        drop((cols, wl));
-        // [C_out, B, HW_out] -> [B, C_out, HW_out]
-        let value = Tensor::from_vec(out, swap_lead(&y, geo.c_out, geo.batch, geo.hw_out()));
+            // [G, og, ck] · [G, ck, n] -> [G, og, n] = [C_out, nb, HW_out]
+            geo.group_gemm(Trans::N, Trans::N, og, n, ck, &wl, &cols, 1.0, &mut acc);
+            swap_lead(&acc, geo.c_out, nb, hw, out); // -> [nb, C_out, HW_out]
+        });
+        drop(wl);
+        let value = Tensor::from_vec(out, y);
         let parents: Vec<Var<'t>> = [self, weight].into_iter().chain(bias).collect();
         self.tape.record(value, &parents, move |g, needs| {
-            // [B, C_out, HW_out] -> [C_out, B, HW_out] = [G, og, n]
-            let gy = swap_lead(g.data(), geo.batch, geo.c_out, geo.hw_out());
-            let gx = needs[0].then(|| {
-                let mut gcols = vec![0.0; geo.c_in * geo.nt() * n];
-                let wl = geo.live_weight(w.data());
-                // [G, og, ck]ᵀ · [G, og, n] -> [G, ck, n]
-                mm(
-                    groups,
-                    Trans::T,
-                    Trans::N,
-                    ck,
-                    n,
-                    og,
-                    &wl,
-                    &gy,
-                    0.0,
-                    &mut gcols,
-                );
-                Tensor::from_vec(&sx, col2im(&gcols, &geo))
+            let (need_x, need_w) = (needs[0], needs[1]);
+            let wl = geo.live_weight(w.data());
+            let chunks = geo.batch.div_ceil(cb);
+            let per_block = chunks.div_ceil(GRAD_BLOCKS).max(1);
+            let mut gx = vec![0.0; if need_x { geo.batch * x_entry } else { 0 }];
+            let mut partial = vec![
+                0.0;
+                if need_w {
+                    chunks.div_ceil(per_block) * geo.c_out * ck
+                } else {
+                    0
+                }
+            ];
+            // One block of chunks: its input gradients and its sum of weight gradients.
+            let block = |i: usize, gx: &mut [f32], gw: &mut [f32]| {
+                let first = i * per_block;
+                for c in first..(first + per_block).min(chunks) {
+                    let b0 = c * cb;
+                    let nb = cb.min(geo.batch - b0);
+                    let n = nb * hw;
+                    // [nb, C_out, HW_out] -> [C_out, nb, HW_out] = [G, og, n]
+                    let mut gy = vec![0.0; geo.c_out * n];
+                    swap_lead(
+                        &g.data()[b0 * y_entry..][..nb * y_entry],
+                        nb,
+                        geo.c_out,
+                        hw,
+                        &mut gy,
+                    );
+                    if need_x {
+                        let mut gcols = vec![0.0; geo.c_in * geo.nt() * n];
+                        // [G, og, ck]ᵀ · [G, og, n] -> [G, ck, n]
+                        geo.group_gemm(Trans::T, Trans::N, ck, n, og, &wl, &gy, 0.0, &mut gcols);
+                        let at = (c - first) * cb * x_entry;
+                        geo.col2im(&gcols, nb, &mut gx[at..at + nb * x_entry]);
+                    }
+                    if need_w {
+                        let cols = geo.im2col(&x.data()[b0 * x_entry..], nb);
+                        // [G, og, n] · [G, ck, n]ᵀ -> [G, og, ck], summed over the block's chunks
+                        geo.group_gemm(Trans::N, Trans::T, og, ck, n, &gy, &cols, 1.0, gw);
+                    }
+                }
+            };
+            let blocks = chunks.div_ceil(per_block);
+            let work = 2 * work;
+            let (gx_block, gw_block) = (per_block * cb * x_entry, geo.c_out * ck);
+            if work < PARALLEL_MIN_WORK
+                || rayon::current_num_threads() <= 1
+                || blocks == 1
+                || gx_block == 0
+                || gw_block == 0
+            {
+                for i in 0..blocks {
+                    let gx = if need_x {
+                        &mut gx[i * gx_block..((i + 1) * gx_block).min(geo.batch * x_entry)]
+                    } else {
+                        &mut [][..]
+                    };
+                    let gw = if need_w {
+                        &mut partial[i * gw_block..][..gw_block]
+                    } else {
+                        &mut [][..]
+                    };
+                    block(i, gx, gw);
+                }
+            } else {
+                let gx_parts: Vec<&mut [f32]> = if need_x {
+                    gx.chunks_mut(gx_block).collect()
+                } else {
+                    (0..blocks).map(|_| &mut [][..]).collect()
+                };
+                let gw_parts: Vec<&mut [f32]> = if need_w {
+                    partial.chunks_mut(gw_block).collect()
+                } else {
+                    (0..blocks).map(|_| &mut [][..]).collect()
+                };
+                gx_parts
+                    .into_par_iter()
+                    .zip(gw_parts)
+                    .enumerate()
+                    .for_each(|(i, (gx, gw))| block(i, gx, gw));
+            }
+            let gw = need_w.then(|| {
+                // The blocks' sums, added in block order.
+                let mut total = vec![0.0; gw_block];
+                if gw_block > 0 {
+                    for p in partial.chunks_exact(gw_block) {
+                        total.iter_mut().zip(p).for_each(|(t, v)| *t += v);
+                    }
+                }
+                Tensor::from_vec(&sw, geo.full_weight(total))
             });
-            let gw = needs[1].then(|| {
-                let cols = im2col(x.data(), &geo);
-                let mut gw = vec![0.0; geo.c_out * ck];
-                // [G, og, n] · [G, ck, n]ᵀ -> [G, og, ck]
-                mm(
-                    groups,
-                    Trans::N,
-                    Trans::T,
-                    og,
-                    ck,
-                    n,
-                    &gy,
-                    &cols,
-                    0.0,
-                    &mut gw,
-                );
-                Tensor::from_vec(&sw, geo.full_weight(gw))
-            });
-            let mut grads = vec![gx, gw];
+            let mut grads = vec![need_x.then(|| Tensor::from_vec(&sx, gx)), gw];
             if needs.len() == 3 {
                 grads.push(needs[2].then(|| {
-                    let sums = if n == 0 {
-                        vec![0.0; geo.c_out]
-                    } else {
-                        gy.chunks_exact(n).map(|r| r.iter().sum()).collect()
-                    };
+                    let mut sums = vec![0.0; geo.c_out];
+                    for entry in g.data().chunks_exact(y_entry.max(1)) {
+                        for (s, row) in sums.iter_mut().zip(entry.chunks_exact(hw.max(1))) {
+                            *s += row.iter().sum::<f32>();
+                        }
+                    }
                     Tensor::from_vec(&[geo.c_out], sums)
                 }));
             }

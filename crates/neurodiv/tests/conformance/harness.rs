@@ -64,9 +64,11 @@ pub const BATCH_COUPLED: &[&str] = &["TimesNet"];
 /// one, named `"{model}+recurrent"` (NeuralForecast's `recurrent=True`). The environment variable
 /// `NEURODIV_CONFORMANCE_MODELS` (comma-separated names) narrows the run while developing a model.
 pub fn variants() -> Vec<&'static str> {
-    let only: Option<Vec<String>> = std::env::var("NEURODIV_CONFORMANCE_MODELS")
-        .ok()
-        .map(|v| v.split(',').map(|s| s.trim().to_ascii_lowercase()).collect());
+    let only: Option<Vec<String>> = std::env::var("NEURODIV_CONFORMANCE_MODELS").ok().map(|v| {
+        v.split(',')
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect()
+    });
     let mut out = Vec::new();
     for name in registry::model_names() {
         if let Some(only) = &only
