@@ -100,3 +100,39 @@ impl DataEmbedding {
         self.dropout.forward(ctx, e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use neurodiv_autodiff::Tape;
+
+    #[test]
+    fn the_value_convolution_wraps_around_and_positions_are_sinusoids() {
+        let mut store = ParamStore::new();
+        let mut rng = Rng::new(1);
+        let emb = DataEmbedding::new(&mut store, "e", (1, 0, 1), false, 0.0, &mut rng);
+        assert_eq!(store.names(), ["e.value_embedding.tokenConv.weight"]);
+        // Taps [1, 0, 0]: output t is input t - 1, and output 0 wraps to the last input.
+        store.tensors_mut()[0] = Tensor::from_vec(&[1, 1, 3], vec![1.0, 0.0, 0.0]);
+        let tape = Tape::no_grad();
+        let mut ctx = Ctx::new(&tape, &store, Rng::new(0));
+        let x = ctx.constant(Tensor::from_vec(&[1, 3, 1], vec![1.0, 2.0, 3.0]));
+        let y = emb.forward(&mut ctx, x, None).value();
+        assert_eq!(y.data(), [3.0, 1.0, 2.0]);
+
+        let pe = positional_table(3, 4);
+        let want = [
+            0.0,
+            1.0,
+            0.0,
+            1.0,
+            1f32.sin(),
+            1f32.cos(),
+            0.01f32.sin(),
+            0.01f32.cos(),
+        ];
+        for (a, b) in pe.data()[..8].iter().zip(want) {
+            assert!((a - b).abs() < 1e-6, "{a} vs {b}");
+        }
+    }
+}
