@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The models both libraries have, in the registry's order. RLinear is ours alone.
-pub const MODELS: [&str; 15] = [
+pub const MODELS: [&str; 18] = [
     "MLP",
     "NHITS",
     "NBEATS",
@@ -23,6 +23,9 @@ pub const MODELS: [&str; 15] = [
     "GRU",
     "DilatedRNN",
     "DeepAR",
+    "TCN",
+    "BiTCN",
+    "TimesNet",
 ];
 
 /// Series and length of the synthetic panel.
@@ -186,6 +189,12 @@ impl Config {
                 ("decoder_hidden_size", json!(32)),
             ],
             "DeepAR" => vec![("lstm_hidden_size", json!(32))],
+            "TCN" => vec![
+                ("encoder_hidden_size", json!(32)),
+                ("decoder_hidden_size", json!(32)),
+            ],
+            "BiTCN" => vec![("hidden_size", json!(8))],
+            "TimesNet" => vec![("hidden_size", json!(16)), ("conv_hidden_size", json!(16))],
             _ => Vec::new(),
         };
         o.push(("windows_batch_size", json!(32)));
