@@ -22,6 +22,16 @@ pub struct Capabilities {
     pub multivariate: bool,
 }
 
+impl Capabilities {
+    /// A univariate model that takes every kind of exogenous column.
+    pub const ALL_EXOG: Capabilities = Capabilities {
+        futr_exog: true,
+        hist_exog: true,
+        stat_exog: true,
+        multivariate: false,
+    };
+}
+
 /// Which part of a series a model reads before each forecast origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputWindow {

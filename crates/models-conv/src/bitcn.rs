@@ -246,12 +246,7 @@ impl NeuralModel for BiTCN {
     neurodiv_core::model_accessors!();
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            futr_exog: true,
-            hist_exog: true,
-            stat_exog: true,
-            multivariate: false,
-        }
+        Capabilities::ALL_EXOG
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {

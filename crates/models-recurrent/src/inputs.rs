@@ -65,12 +65,7 @@ impl StepNet<'_> {
 
 /// What every model of the family consumes: future, historical and static exogenous columns,
 /// one series at a time.
-pub(crate) const CAPABILITIES: Capabilities = Capabilities {
-    futr_exog: true,
-    hist_exog: true,
-    stat_exog: true,
-    multivariate: false,
-};
+pub(crate) const CAPABILITIES: Capabilities = Capabilities::ALL_EXOG;
 
 /// The spec of NeuralForecast's recurrent mode: teacher-forced training on `h_train` one-step
 /// outputs, prediction by `predict`, and windows of one point more than `input_size` (and than
