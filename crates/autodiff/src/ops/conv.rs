@@ -11,8 +11,8 @@
 //! `[B, C_out, H_out, W_out]`. The backward keeps the input and the weight and rebuilds the patch
 //! matrix only when the weight needs a gradient (dead taps get a zero gradient).
 //!
-//! The batch is processed in chunks of entries (about [`CHUNK_COLUMNS`] output positions each),
-//! so that a chunk's patch matrix stays in cache between being written and being multiplied;
+//! The batch is processed in chunks of entries (a patch matrix of about [`PATCH_VALUES`] values,
+//! at least [`CHUNK_COLUMNS`] output positions), so that a chunk's patch matrix stays in cache between being written and being multiplied;
 //! chunks run in parallel, each GEMM on one thread. The weight gradient is summed over the
 //! chunks of each of at most [`GRAD_BLOCKS`] blocks, then over the blocks in order: the block
 //! boundaries depend on the shapes only, so the bits do not depend on the number of threads.
@@ -229,18 +229,25 @@ impl Geom {
     }
 }
 
-/// Output columns a chunk of batch entries aims at: enough for an efficient GEMM, few enough
-/// that the chunk's patch matrix stays in cache.
+/// Values of a chunk's patch matrix to aim at (1 MiB of f32): small enough to stay in cache
+/// between being written and being multiplied, large enough that packing the weight for each
+/// chunk's GEMM costs little beside it.
+const PATCH_VALUES: usize = 1 << 18;
+/// Output columns of a chunk at least, for an efficient GEMM.
 const CHUNK_COLUMNS: usize = 256;
+/// Chunks a batch is cut into at least (when it has that many entries), for parallelism.
+const MIN_CHUNKS: usize = 4;
 /// Chunks whose weight gradients are summed apart, then added in order (a fixed count, so the
 /// sums do not depend on the number of threads).
 const GRAD_BLOCKS: usize = 8;
 
 impl Geom {
-    /// Batch entries per chunk.
+    /// Batch entries per chunk (a function of the shapes only).
     fn chunk(&self) -> usize {
-        CHUNK_COLUMNS
-            .div_ceil(self.hw_out().max(1))
+        let rows = (self.c_in * self.nt()).max(1);
+        let columns = (PATCH_VALUES / rows).max(CHUNK_COLUMNS);
+        let cb = columns.div_ceil(self.hw_out().max(1));
+        cb.min(self.batch.div_ceil(MIN_CHUNKS))
             .clamp(1, self.batch.max(1))
     }
 
