@@ -106,6 +106,43 @@ fn every_size_of_every_model_in_a_checkpoint_is_checked_before_allocation() {
     }
 }
 
+/// Small widths meet the constraints between sizes and a loss's outputs (found by fuzzing: the
+/// recurrent LSTM's projection must be narrower than its hidden state): every model, with any one
+/// of its own integer options at 1, 2 or 3 and a point, quantile or distribution loss (and
+/// recurrent mode where it has one), builds or returns a typed error.
+#[test]
+fn small_sizes_with_every_kind_of_loss_build_or_are_refused() {
+    let base = serde_json::to_value(neurodiv::core::BaseConfig::new(1, 1)).unwrap();
+    for name in registry::model_names() {
+        let config = registry::config_for_series(name, 4, 8, &[], 2).unwrap();
+        let mut paths = Vec::new();
+        integer_paths(&config, &mut Vec::new(), &mut paths);
+        paths.retain(|p| p[0].as_str().is_some_and(|k| base.get(k).is_none()));
+        for loss in [
+            "MAE",
+            "MQLoss(level=[80, 90])",
+            "DistributionLoss(StudentT, level=[80, 90])",
+        ] {
+            for recurrent in [false, true] {
+                if recurrent && config.get("recurrent").is_none() {
+                    continue;
+                }
+                for path in &paths {
+                    for value in 1u64..=3 {
+                        let mut crafted = config.clone();
+                        crafted["loss"] = Value::from(loss);
+                        if recurrent {
+                            crafted["recurrent"] = Value::from(true);
+                        }
+                        set_at(&mut crafted, path, Value::from(value));
+                        let _ = registry::build_config(name, &crafted);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Options asking for a model far larger than a checkpoint can hold are a typed error.
 #[test]
 fn absurd_options_are_refused_before_allocation() {
