@@ -51,6 +51,20 @@ pub fn with_element_budget<R>(limit: usize, f: impl FnOnce() -> R) -> Result<R, 
 /// The unwinding payload of a refused request (private: only `with_element_budget` catches it).
 struct Exceeded;
 
+/// The element count of `shape`, or `None` when no array can have that shape: the count
+/// overflows `usize`, or (ndarray's rule, which a zero axis does not lift) the product of the
+/// non-zero axis lengths exceeds `isize::MAX`.
+pub(crate) fn element_count(shape: &[usize]) -> Option<usize> {
+    let nonzero = shape
+        .iter()
+        .filter(|&&d| d != 0)
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))?;
+    if nonzero > isize::MAX as usize {
+        return None;
+    }
+    Some(if shape.contains(&0) { 0 } else { nonzero })
+}
+
 /// What a tensor costs the budget at least, whatever its size: its name and bookkeeping in a
 /// parameter store. It bounds the number of tensors as well as their values, so a config asking
 /// for millions of tiny layers is refused as quickly as one asking for a huge one.
@@ -62,10 +76,10 @@ pub const MIN_CHARGE: usize = 1024;
 /// # Panics
 /// Outside a budget, when the count overflows `usize`.
 pub(crate) fn charge(shape: &[usize]) -> usize {
-    let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
+    let n = element_count(shape);
     REMAINING.with(|r| match (r.get(), n) {
         (None, Some(n)) => n,
-        (None, None) => panic!("tensor shape {shape:?} has more elements than usize can count"),
+        (None, None) => panic!("tensor shape {shape:?} has more elements than an array can hold"),
         (Some(left), Some(n)) if n.max(MIN_CHARGE) <= left => {
             r.set(Some(left - n.max(MIN_CHARGE)));
             n
@@ -108,6 +122,23 @@ mod tests {
             )
         });
         assert!(r.is_err());
+    }
+
+    #[test]
+    fn element_counts_follow_ndarrays_limits() {
+        assert_eq!(element_count(&[3, 4]), Some(12));
+        assert_eq!(element_count(&[]), Some(1));
+        assert_eq!(element_count(&[5, 0]), Some(0));
+        assert_eq!(element_count(&[usize::MAX, 2]), None);
+        assert_eq!(
+            element_count(&[1 << 63, 0]),
+            None,
+            "a zero axis does not lift the limit"
+        );
+        assert_eq!(
+            element_count(&[isize::MAX as usize, 1]),
+            Some(isize::MAX as usize)
+        );
     }
 
     #[test]

@@ -200,12 +200,9 @@ impl Serialize for Tensor {
 impl<'de> Deserialize<'de> for Tensor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = TensorRepr::deserialize(d)?;
-        // A stored shape is untrusted: its product may overflow (and wrap) as well as disagree.
-        let n = r
-            .shape
-            .iter()
-            .try_fold(1usize, |acc, &d| acc.checked_mul(d));
-        if n != Some(r.data.len()) {
+        // A stored shape is untrusted: its product may overflow (and wrap), exceed what an array
+        // can hold, or disagree with the values.
+        if crate::budget::element_count(&r.shape) != Some(r.data.len()) {
             return Err(serde::de::Error::custom(format!(
                 "tensor of shape {:?} does not hold its {} stored values",
                 r.shape,

@@ -383,10 +383,11 @@ impl NeuralForecast {
         Ok(frame)
     }
 
-    /// Saves the fitted models and the training data into directory `dir`, all or nothing: the
-    /// files are written into a new directory beside `dir`, which then takes its place. `dir`
-    /// may be new, empty, or an earlier save (which is replaced); any other existing path is
-    /// refused, so a save never mixes with or deletes other files.
+    /// Saves the fitted models and the training data into directory `dir` (its parents are
+    /// created if needed), all or nothing: the files are written into a new directory beside
+    /// `dir`, which then takes its place. `dir` may be new, empty, or an earlier save (which is
+    /// replaced whole); any other existing path is refused, so a save never mixes with or
+    /// deletes other files.
     pub fn save(&self, dir: &Path) -> Result<(), NfError> {
         let io = |path: &Path, source| NfError::Io {
             path: path.display().to_string(),
@@ -400,6 +401,7 @@ impl NeuralForecast {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let exists = check_save_target(dir)?;
+        std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         let sibling = |what: &str| -> PathBuf {
             parent.join(format!(
                 ".{}.{what}-{}",

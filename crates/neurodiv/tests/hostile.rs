@@ -171,6 +171,9 @@ fn overflowing_or_inconsistent_tensor_shapes_do_not_decode() {
         (vec![usize::MAX, usize::MAX], vec![0.0]), // wraps to 1
         (vec![1 << 32, 1 << 32, 3], vec![]),       // wraps to 0
         (vec![3, 4], vec![0.0; 11]),               // disagrees
+        // no values, but more than an array can hold (found by fuzzing)
+        (vec![half, 0], vec![]),
+        (vec![0, usize::MAX, 3], vec![]),
     ] {
         let store = RawStore {
             names: vec!["w".into()],
