@@ -5,12 +5,14 @@
 //! cargo xtask compare [--models A,B] [--workloads air,panel] [--configs default,small]
 //!                     [--steps N] [--repeats N] [--threads N] [--quick]
 //! cargo xtask parity [--models A,B] [--record-gates]
+//! cargo xtask fuzz [--seconds N] [--targets A,B]
 //! ```
 //! Arguments are parsed by hand to keep this binary's dependencies light.
 
 mod bench;
 mod compare;
 mod error;
+mod fuzz;
 mod machine;
 mod parity;
 mod util;
@@ -54,6 +56,13 @@ commands:
         --record-gates   instead, fit each case once in the cheap configuration of the parity
                          test (seed 1, 20 steps) and record its MAE and bound (+2%) in
                          data/reference/parity_gates.json (with --models: only those cases)
+  fuzz [--seconds N] [--targets A,B]
+        Run each cargo-fuzz target of fuzz/ (the CSV readers, the checkpoint loader, the --set
+        parser) in turn for N seconds (default 60), from its seeds in fuzz/seeds, and print the
+        executions and crashes per target; exits 1 when one crashed (the input is kept under
+        fuzz/artifacts). Installs cargo-fuzz when missing; builds with RUSTC_BOOTSTRAP=1 (the
+        sanitizer flags cargo-fuzz needs are nightly-only).
+        --targets A,B    only these targets
   help  Print this message.";
 
 fn main() -> ExitCode {
@@ -76,6 +85,7 @@ fn run(args: &[String]) -> Result<(), XtaskError> {
         Some("bench") => bench::run(&bench::BenchArgs::parse(&args[1..])?),
         Some("compare") => compare::run(&compare::CompareArgs::parse(&args[1..])?),
         Some("parity") => parity::run(&parity::ParityArgs::parse(&args[1..])?),
+        Some("fuzz") => fuzz::run(&fuzz::FuzzArgs::parse(&args[1..])?),
         Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())

@@ -19,6 +19,7 @@
 //! Shape mistakes inside the library are bugs: ops panic with a message naming the op and the
 //! shapes involved. User input is validated in the layers above.
 
+pub mod budget;
 pub mod gradcheck;
 pub mod ops;
 mod tape;

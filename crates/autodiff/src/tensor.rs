@@ -26,14 +26,19 @@ impl Tensor {
     /// # Panics
     /// When `data.len()` is not the product of `shape`.
     pub fn from_vec(shape: &[usize], data: Vec<f32>) -> Self {
-        let n: usize = shape.iter().product();
+        let n = crate::budget::charge(shape);
         assert_eq!(
             n,
             data.len(),
             "Tensor::from_vec: shape {shape:?} needs {n} values, got {}",
             data.len()
         );
-        let arr = ArrayD::from_shape_vec(IxDyn(shape), data).expect("shape checked above");
+        Self::from_counted(shape, data)
+    }
+
+    /// `data` under `shape`, whose element count (`data.len()`) the caller has checked.
+    fn from_counted(shape: &[usize], data: Vec<f32>) -> Self {
+        let arr = ArrayD::from_shape_vec(IxDyn(shape), data).expect("shape checked by the caller");
         Tensor {
             data: arr.into_shared(),
         }
@@ -51,7 +56,8 @@ impl Tensor {
 
     /// Every element equal to `value`.
     pub fn full(shape: &[usize], value: f32) -> Self {
-        Self::from_vec(shape, vec![value; shape.iter().product()])
+        let n = crate::budget::charge(shape);
+        Self::from_counted(shape, vec![value; n])
     }
 
     /// A 0-dimensional tensor.
@@ -61,14 +67,14 @@ impl Tensor {
 
     /// Standard normal values.
     pub fn randn(shape: &[usize], rng: &mut Rng) -> Self {
-        let n = shape.iter().product();
-        Self::from_vec(shape, (0..n).map(|_| rng.normal()).collect())
+        let n = crate::budget::charge(shape);
+        Self::from_counted(shape, (0..n).map(|_| rng.normal()).collect())
     }
 
     /// Uniform values in `[lo, hi)`.
     pub fn uniform(shape: &[usize], lo: f32, hi: f32, rng: &mut Rng) -> Self {
-        let n = shape.iter().product();
-        Self::from_vec(shape, (0..n).map(|_| rng.uniform(lo, hi)).collect())
+        let n = crate::budget::charge(shape);
+        Self::from_counted(shape, (0..n).map(|_| rng.uniform(lo, hi)).collect())
     }
 
     /// From any ndarray array (copied into standard layout when it is not already).
@@ -194,14 +200,15 @@ impl Serialize for Tensor {
 impl<'de> Deserialize<'de> for Tensor {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let r = TensorRepr::deserialize(d)?;
-        let n: usize = r.shape.iter().product();
-        if n != r.data.len() {
+        // A stored shape is untrusted: its product may overflow (and wrap), exceed what an array
+        // can hold, or disagree with the values.
+        if crate::budget::element_count(&r.shape) != Some(r.data.len()) {
             return Err(serde::de::Error::custom(format!(
-                "tensor of shape {:?} needs {n} values, found {}",
+                "tensor of shape {:?} does not hold its {} stored values",
                 r.shape,
                 r.data.len()
             )));
         }
-        Ok(Tensor::from_vec(&r.shape, r.data))
+        Ok(Tensor::from_counted(&r.shape, r.data))
     }
 }

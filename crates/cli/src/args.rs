@@ -1,7 +1,63 @@
 //! Command-line arguments.
 
-use clap::{Args, Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use std::path::PathBuf;
+
+/// Parses the command line. Help and version go to stdout (exit 0); an argument error prints
+/// one line, `error: ...`, and a hint naming the subcommand's help, and gives exit code 2.
+pub fn parse() -> Result<Cli, i32> {
+    let e = match Cli::try_parse() {
+        Ok(cli) => return Ok(cli),
+        Err(e) => e,
+    };
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = crate::output::print(&e.render().to_string());
+            return Err(0);
+        }
+        // `neurodiv` alone: the help is the answer (on stderr, exit 2).
+        ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            crate::output::eprint_line(e.render().to_string().trim_end());
+            return Err(2);
+        }
+        _ => {}
+    }
+    let (error, hint) = one_line(&e.render().to_string());
+    crate::output::eprint_line(&error);
+    crate::output::eprint_line(&hint);
+    Err(2)
+}
+
+/// clap's multi-line error as one `error: ...` line and one `hint: ...` line: the message's
+/// first paragraph joined, then clap's tip (if any) and the subcommand's `--help`.
+fn one_line(rendered: &str) -> (String, String) {
+    let paragraphs: Vec<&str> = rendered.split("\n\n").collect();
+    let join = |p: &str| p.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut error = join(paragraphs.first().copied().unwrap_or(""));
+    if !error.starts_with("error:") {
+        error = format!("error: {error}");
+    }
+    let tip = paragraphs
+        .iter()
+        .map(|p| join(p))
+        .find_map(|p| p.strip_prefix("tip: ").map(str::to_string));
+    // The subcommand given, if any, is the first argument naming one.
+    let subcommands: Vec<String> = Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let command = std::env::args()
+        .skip(1)
+        .find(|a| subcommands.contains(a))
+        .map_or("neurodiv".to_string(), |s| format!("neurodiv {s}"));
+    let help = format!("see '{command} --help'");
+    let hint = match tip {
+        Some(tip) => format!("hint: {tip}; {help}"),
+        None => format!("hint: {help}"),
+    };
+    (error, hint)
+}
 
 /// Neural time-series forecasting: NeuralForecast's models, natively.
 #[derive(Debug, Parser)]
@@ -40,17 +96,17 @@ pub struct ModelArgs {
     #[arg(long = "model", default_value = "NHITS")]
     pub models: Vec<String>,
     /// Forecast horizon (default 12, or the --holdout length).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub h: Option<usize>,
     /// Input window length (default: 2 * h); -1 is NeuralForecast's `input_size=-1`, 3 * h.
     #[arg(long, allow_negative_numbers = true)]
     pub input_size: Option<i64>,
     /// Training steps (the command line's default keeps a run to seconds; the library's own
     /// default is the model's, e.g. 1000 for NHITS).
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
     pub max_steps: usize,
     /// Random seed.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
     /// Frequency (H, D, W, MS, M, QS, Q, YS, Y, or an integer step); default: inferred.
     #[arg(long)]
@@ -60,7 +116,7 @@ pub struct ModelArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub sets: Vec<String>,
     /// Points of each series held out for validation and early stopping.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, allow_negative_numbers = true)]
     pub val_size: usize,
     /// No progress bar.
     #[arg(long)]
@@ -73,7 +129,7 @@ pub struct ForecastArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Fit on all but the last N points of each series, forecast them and print the errors.
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub holdout: Option<usize>,
     /// Write the forecasts to this CSV (default: print them).
     #[arg(long)]
@@ -92,7 +148,7 @@ pub struct ForecastArgs {
     #[arg(long)]
     pub metrics_json: Option<PathBuf>,
     /// Seasonal period for MASE (default: from the frequency).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub season_length: Option<usize>,
 }
 
@@ -132,10 +188,10 @@ pub struct CvArgs {
     #[command(flatten)]
     pub model: ModelArgs,
     /// Number of forecast windows.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, allow_negative_numbers = true)]
     pub n_windows: usize,
     /// Distance between window cutoffs (default: h).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub step_size: Option<usize>,
     /// Refit the models before each window.
     #[arg(long)]

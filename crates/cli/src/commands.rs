@@ -3,23 +3,35 @@
 use crate::args::{
     Cli, Command, CvArgs, FitArgs, ForecastArgs, ModelArgs, ModelsArgs, PredictArgs,
 };
+use crate::output::{Outputs, check_paths, eprint_line, print};
 use neurodiv::data::metrics;
 use neurodiv::prelude::*;
 use neurodiv::registry;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-/// Runs one command.
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs one command. Training stops at the next step once `interrupt` is set (Ctrl-C), and no
+/// output is written after it is set.
+pub fn run(cli: Cli, interrupt: &Arc<AtomicBool>) -> Result<()> {
     match cli.command {
-        Command::Forecast(a) => forecast(a),
-        Command::Fit(a) => fit(a),
-        Command::Predict(a) => predict(a),
-        Command::Cv(a) => cv(a),
+        Command::Forecast(a) => forecast(a, interrupt),
+        Command::Fit(a) => fit(a, interrupt),
+        Command::Predict(a) => predict(a, interrupt),
+        Command::Cv(a) => cv(a, interrupt),
         Command::Models(a) => models(a),
     }
+}
+
+/// Moves the staged outputs into place, unless the command was interrupted meanwhile.
+fn commit(outputs: Outputs, interrupt: &AtomicBool) -> Result<()> {
+    if interrupt.load(Ordering::Relaxed) {
+        return Err(neurodiv::core::CoreError::Interrupted.into());
+    }
+    outputs.commit()
 }
 
 fn csv_options(freq: &Option<String>) -> Result<CsvOptions> {
@@ -54,17 +66,6 @@ fn load_data(
     Ok(frame)
 }
 
-/// Splits `KEY=VALUE` (optionally `MODEL.KEY=VALUE`) into (model, key, value).
-fn parse_set(s: &str) -> Result<(Option<String>, String, String)> {
-    let (k, v) = s
-        .split_once('=')
-        .ok_or_else(|| format!("--set {s:?}: expected KEY=VALUE"))?;
-    Ok(match k.split_once('.') {
-        Some((m, key)) => (Some(m.to_string()), key.to_string(), v.to_string()),
-        None => (None, k.to_string(), v.to_string()),
-    })
-}
-
 /// The horizon: `--h`, else the holdout length, else 12; a holdout must equal the horizon.
 fn horizon(a: &ModelArgs, holdout: Option<usize>) -> Result<usize> {
     match (a.h, holdout) {
@@ -78,11 +79,13 @@ fn horizon(a: &ModelArgs, holdout: Option<usize>) -> Result<usize> {
     }
 }
 
-/// Builds the models; multivariate ones get `n_series` from the data unless `--set` gives it.
-fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn NeuralModel>>> {
+/// Builds the models for data `df`; multivariate ones get `n_series` from the data unless `--set`
+/// gives it. Each config's sizes are checked against their caps and the data before its model is
+/// built.
+fn build_models(a: &ModelArgs, h: usize, df: &PanelFrame) -> Result<Vec<Box<dyn NeuralModel>>> {
     let input_size = match a.input_size {
-        None => 2 * h,
-        Some(-1) => 3 * h, // NeuralForecast's input_size=-1
+        None => h.saturating_mul(2),
+        Some(-1) => h.saturating_mul(3), // NeuralForecast's input_size=-1
         Some(n) if n >= 1 => {
             usize::try_from(n).map_err(|_| format!("--input-size {n} is too large"))?
         }
@@ -95,8 +98,8 @@ fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn 
     let sets = a
         .sets
         .iter()
-        .map(|s| parse_set(s))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|s| registry::parse_set(s))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
     let mut models = Vec::new();
     for name in &a.models {
         let canonical = registry::canonical_name(name)?;
@@ -110,9 +113,16 @@ fn build_models(a: &ModelArgs, h: usize, n_series: usize) -> Result<Vec<Box<dyn 
                 _ => overrides.push((k.clone(), v.clone())),
             }
         }
-        models.push(registry::build_for_series(
-            canonical, h, input_size, &overrides, n_series,
-        )?);
+        let config =
+            registry::config_for_series(canonical, h, input_size, &overrides, df.n_series())?;
+        // A config that does not read as BaseConfig has a value of the wrong type, which the
+        // build reports in the option's terms.
+        if let Ok(base) = serde_json::from_value::<neurodiv::core::BaseConfig>(config.clone()) {
+            base.validate()?;
+            let longest = df.iter_series().map(|s| s.len()).max().unwrap_or(0);
+            neurodiv::core::train::check_window_fits(&base, longest)?;
+        }
+        models.push(registry::build_config(canonical, &config)?);
     }
     Ok(models)
 }
@@ -145,25 +155,36 @@ fn fit_models(
     Ok((times, reports.iter().map(|r| r.steps).collect()))
 }
 
-fn write_or_print(frame: &ForecastFrame, out: Option<&Path>) -> Result<()> {
+/// Stages `frame` as CSV for `out`, or prints it when there is no `out`.
+fn stage_or_print(frame: &ForecastFrame, out: Option<&Path>, outputs: &mut Outputs) -> Result<()> {
     match out {
-        Some(p) => frame
-            .write_csv_file(p)
-            .map_err(|e| format!("{}: {e}", p.display()))?,
-        None => print!("{}", frame.to_csv_string()),
+        Some(p) => outputs.write(p, frame.to_csv_string().as_bytes()),
+        None => print(&frame.to_csv_string()),
     }
-    Ok(())
 }
 
-fn forecast(a: ForecastArgs) -> Result<()> {
+fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     if let Some(p) = &a.plot {
         crate::plot::check_extension(p)?;
     }
+    check_paths(
+        &[
+            a.model.data.as_deref(),
+            a.model.static_data.as_deref(),
+            a.futr.as_deref(),
+        ],
+        &[
+            ("--out", a.out.as_deref()),
+            ("--metrics-json", a.metrics_json.as_deref()),
+            ("--plot", a.plot.as_deref()),
+        ],
+    )?;
     let df = load_data(
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
     )?;
+    let plotted = crate::plot::series_to_plot(&df, &a.plot_ids)?;
     let (train, test) = match a.holdout {
         Some(n) => {
             let (tr, te) = df.split_tail(n)?;
@@ -171,13 +192,14 @@ fn forecast(a: ForecastArgs) -> Result<()> {
         }
         None => (df.clone(), None),
     };
-    let models = build_models(&a.model, horizon(&a.model, a.holdout)?, df.n_series())?;
+    let models = build_models(&a.model, horizon(&a.model, a.holdout)?, &train)?;
     let futr_file = a
         .futr
         .as_deref()
         .map(|p| crate::futr::read(p, df.freq()))
         .transpose()?;
     let mut nf = NeuralForecast::new(models, train.freq());
+    nf.set_interrupt(interrupt.clone());
     let (fit_times, steps) = fit_models(&mut nf, &train, &a.model)?;
     let t = Instant::now();
     let uses_futr = nf
@@ -187,8 +209,9 @@ fn forecast(a: ForecastArgs) -> Result<()> {
     let futr = futr_file.as_ref().or(test.as_ref()).filter(|_| uses_futr);
     let fc = nf.predict(futr)?;
     let predict_s = t.elapsed().as_secs_f64();
-    write_or_print(&fc, a.out.as_deref())?;
+    let mut outputs = Outputs::new();
     let mut json = serde_json::Map::new();
+    let mut table = Vec::new();
     if let Some(test) = &test {
         let m = a
             .season_length
@@ -196,10 +219,10 @@ fn forecast(a: ForecastArgs) -> Result<()> {
         let y_true: Vec<f32> = (0..test.n_series())
             .flat_map(|i| test.series(i).y.to_vec())
             .collect();
-        eprintln!(
+        table.push(format!(
             "{:<16} {:>10} {:>10} {:>10} {:>10} {:>9}",
             "model", "MAE", "RMSE", "SMAPE%", "MASE", "fit s"
-        );
+        ));
         for (i, model) in nf.models().iter().enumerate() {
             let alias = model.alias();
             let point = point_column(&fc, model.as_ref());
@@ -210,10 +233,10 @@ fn forecast(a: ForecastArgs) -> Result<()> {
             let rmse = metrics::rmse(&y_true, y_hat)?;
             let smape = metrics::smape(&y_true, y_hat)?;
             let mase = mase_panel(&train, test, y_hat, m)?;
-            eprintln!(
+            table.push(format!(
                 "{alias:<16} {mae:>10.3} {rmse:>10.3} {smape:>10.3} {mase:>10.3} {:>9.2}",
                 fit_times[i]
-            );
+            ));
             json.insert(
                 alias,
                 serde_json::json!({"mae": mae, "rmse": rmse, "smape": smape, "mase": mase,
@@ -225,12 +248,27 @@ fn forecast(a: ForecastArgs) -> Result<()> {
             json.insert(model.alias(), serde_json::json!({"fit_seconds": fit_times[i], "predict_seconds": predict_s, "steps": steps[i]}));
         }
     }
+    // Every file is staged before stdout is written, and committed after: a failure anywhere
+    // leaves no file behind.
+    if let Some(p) = &a.out {
+        outputs.write(p, fc.to_csv_string().as_bytes())?;
+    }
     if let Some(p) = &a.metrics_json {
         let text = serde_json::to_string_pretty(&serde_json::json!({ "models": json }))?;
-        neurodiv::write_atomic(p, text.as_bytes()).map_err(|e| format!("{}: {e}", p.display()))?;
+        outputs.write(p, text.as_bytes())?;
     }
     if let Some(p) = &a.plot {
-        crate::plot::draw(p, &df, &fc, test.is_some(), &a.plot_ids)?;
+        outputs.render(p, |tmp| {
+            crate::plot::draw(tmp, &df, &fc, test.is_some(), &plotted)
+                .map_err(|e| format!("--plot {}: {e}", p.display()).into())
+        })?;
+    }
+    if a.out.is_none() {
+        print(&fc.to_csv_string())?;
+    }
+    commit(outputs, interrupt)?;
+    for line in table {
+        eprint_line(&line);
     }
     Ok(())
 }
@@ -264,27 +302,43 @@ fn mase_panel(train: &PanelFrame, test: &PanelFrame, y_hat: &[f32], m: usize) ->
     Ok(total / test.n_series() as f64)
 }
 
-fn fit(a: FitArgs) -> Result<()> {
+fn fit(a: FitArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    check_paths(
+        &[a.model.data.as_deref(), a.model.static_data.as_deref()],
+        &[("--save", Some(&a.save))],
+    )?;
     let df = load_data(
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
     )?;
     let mut nf = NeuralForecast::new(
-        build_models(&a.model, horizon(&a.model, None)?, df.n_series())?,
+        build_models(&a.model, horizon(&a.model, None)?, &df)?,
         df.freq(),
     );
+    nf.set_interrupt(interrupt.clone());
     fit_models(&mut nf, &df, &a.model)?;
+    if interrupt.load(Ordering::Relaxed) {
+        return Err(neurodiv::core::CoreError::Interrupted.into());
+    }
     nf.save(&a.save)?;
-    eprintln!(
+    eprint_line(&format!(
         "saved {} model(s) to {}",
         nf.models().len(),
         a.save.display()
-    );
+    ));
     Ok(())
 }
 
-fn predict(a: PredictArgs) -> Result<()> {
+fn predict(a: PredictArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    check_paths(
+        &[
+            a.data.as_deref(),
+            a.static_data.as_deref(),
+            a.futr.as_deref(),
+        ],
+        &[("--out", a.out.as_deref())],
+    )?;
     let nf = NeuralForecast::load(&a.load)?;
     let opts = CsvOptions {
         freq: Some(nf.freq()),
@@ -308,52 +362,66 @@ fn predict(a: PredictArgs) -> Result<()> {
         }
         None => nf.predict(futr.as_ref())?,
     };
-    write_or_print(&fc, a.out.as_deref())
+    let mut outputs = Outputs::new();
+    stage_or_print(&fc, a.out.as_deref(), &mut outputs)?;
+    commit(outputs, interrupt)
 }
 
-fn cv(a: CvArgs) -> Result<()> {
+fn cv(a: CvArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    check_paths(
+        &[a.model.data.as_deref(), a.model.static_data.as_deref()],
+        &[("--out", a.out.as_deref())],
+    )?;
     let df = load_data(
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
     )?;
     let h = horizon(&a.model, None)?;
-    let mut nf = NeuralForecast::new(build_models(&a.model, h, df.n_series())?, df.freq());
+    let mut nf = NeuralForecast::new(build_models(&a.model, h, &df)?, df.freq());
+    nf.set_interrupt(interrupt.clone());
     let step = a.step_size.unwrap_or(h);
     let frame = nf.cross_validation(&df, a.n_windows, step, a.model.val_size, a.refit)?;
-    write_or_print(&frame, a.out.as_deref())?;
     let y = frame.y.as_ref().expect("cross-validation frames hold y");
+    let mut lines = Vec::new();
     for model in nf.models() {
         let point = point_column(&frame, model.as_ref());
         if let Some(col) = frame.column(&point) {
-            eprintln!(
+            lines.push(format!(
                 "{}: MAE {:.3} over {} windows",
                 model.alias(),
                 metrics::mae(y, col)?,
                 a.n_windows
-            );
+            ));
         }
+    }
+    let mut outputs = Outputs::new();
+    stage_or_print(&frame, a.out.as_deref(), &mut outputs)?;
+    commit(outputs, interrupt)?;
+    for line in lines {
+        eprint_line(&line);
     }
     Ok(())
 }
 
 fn models(a: ModelsArgs) -> Result<()> {
+    let mut text = String::new();
     match a.name {
         None => {
             for (name, family) in registry::model_families() {
-                println!("{name:<18} {family}");
+                text.push_str(&format!("{name:<18} {family}\n"));
             }
         }
         Some(name) => {
             let config = registry::default_config(&name, 12, 24)?;
-            println!(
-                "{} options (defaults shown for h=12, input_size=24):",
+            text.push_str(&format!(
+                "{} options (defaults shown for h=12, input_size=24):\n",
                 registry::canonical_name(&name)?
-            );
+            ));
             for (k, v) in config.as_object().expect("object") {
-                println!("  {k:<32} {v}");
+                text.push_str(&format!("  {k:<32} {v}\n"));
             }
         }
     }
-    Ok(())
+    print(&text)
 }

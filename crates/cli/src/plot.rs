@@ -19,9 +19,6 @@ const COLORS: [RGBColor; 6] = [
 /// render the same on every machine.
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
-/// Draws `history` (all of it, or up to the forecast start) and the forecasts of `fc` for the
-/// series `ids` (default: the first few) into `path` (.svg or .png). With `holdout`, the
-/// history's tail overlaps the forecasts, so the actual values show beside them.
 /// Fails unless `path` ends in `.svg` or `.png` (checked before any work is done).
 pub fn check_extension(path: &Path) -> Result<()> {
     match path
@@ -35,24 +32,31 @@ pub fn check_extension(path: &Path) -> Result<()> {
     }
 }
 
+/// The indices of the series `ids` of `history` (default: the first few), checked before any
+/// work is done.
+pub fn series_to_plot(history: &PanelFrame, ids: &[String]) -> Result<Vec<usize>> {
+    if ids.is_empty() {
+        return Ok((0..history.n_series().min(MAX_SERIES)).collect());
+    }
+    ids.iter()
+        .map(|id| {
+            (0..history.n_series())
+                .find(|&i| history.series(i).id == id)
+                .ok_or_else(|| format!("--plot-ids: no series {id:?}").into())
+        })
+        .collect()
+}
+
+/// Draws `history` (all of it, or up to the forecast start) and the forecasts of `fc` for the
+/// series `wanted` (from [`series_to_plot`]) into `path` (.svg or .png). With `holdout`, the
+/// history's tail overlaps the forecasts, so the actual values show beside them.
 pub fn draw(
     path: &Path,
     history: &PanelFrame,
     fc: &ForecastFrame,
     holdout: bool,
-    ids: &[String],
+    wanted: &[usize],
 ) -> Result<()> {
-    let wanted: Vec<usize> = if ids.is_empty() {
-        (0..history.n_series().min(MAX_SERIES)).collect()
-    } else {
-        ids.iter()
-            .map(|id| {
-                (0..history.n_series())
-                    .find(|&i| history.series(i).id == id)
-                    .ok_or_else(|| format!("--plot-ids: no series {id:?}"))
-            })
-            .collect::<std::result::Result<_, _>>()?
-    };
     plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
         .map_err(|_| "the embedded font could not be read")?;
     let height = 320 * wanted.len() as u32;
@@ -61,35 +65,23 @@ pub fn draw(
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    // Render into a temporary file and rename, so a failure leaves no half-written plot.
-    // The temporary name keeps the extension last: the PNG encoder picks its format from it.
-    let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("plot");
-    let tmp = path.with_file_name(format!(".{stem}.tmp-{}.{ext}", std::process::id()));
-    let result = match ext.as_str() {
+    // `path` is the staged file of `crate::output::Outputs` (its extension is the target's).
+    match ext.as_str() {
         "svg" => render(
-            SVGBackend::new(&tmp, (1000, height)).into_drawing_area(),
+            SVGBackend::new(path, (1000, height)).into_drawing_area(),
             history,
             fc,
             holdout,
-            &wanted,
+            wanted,
         ),
         "png" => render(
-            BitMapBackend::new(&tmp, (1000, height)).into_drawing_area(),
+            BitMapBackend::new(path, (1000, height)).into_drawing_area(),
             history,
             fc,
             holdout,
-            &wanted,
+            wanted,
         ),
         _ => Err(format!("--plot {}: use a .svg or .png file name", path.display()).into()),
-    };
-    match result {
-        Ok(()) => {
-            std::fs::rename(&tmp, path).map_err(|e| format!("{}: {e}", path.display()).into())
-        }
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
     }
 }
 

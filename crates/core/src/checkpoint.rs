@@ -14,6 +14,9 @@ pub const MAGIC: &[u8; 8] = b"NDIVCKPT";
 pub const FORMAT_VERSION: u32 = 1;
 /// Largest payload a checkpoint may hold (bytes); guards against unbounded allocation.
 pub const MAX_PAYLOAD: u64 = 1 << 30;
+/// Most f32 values a checkpoint can hold ([`MAX_PAYLOAD`] / 4): the registry builds no larger
+/// model, since it could not be saved.
+pub const MAX_VALUES: usize = (MAX_PAYLOAD / 4) as usize;
 const HEADER: usize = 8 + 4 + 8;
 
 /// Why a checkpoint could not be read.

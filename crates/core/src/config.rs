@@ -5,6 +5,28 @@ use neurodiv_data::ScalerType;
 use neurodiv_optim::{Loss, OptimizerKind};
 use serde::{Deserialize, Serialize};
 
+/// Largest forecast horizon `h` a config accepts. NeuralForecast's long-horizon benchmarks use
+/// `h` up to 720; the cap is far above any such use and keeps a window batch (and bases such as
+/// NBEATS's, which grow with `h²`) within memory. The command line also requires `h` to be at
+/// most the length of the longest series.
+pub const MAX_H: usize = 10_000;
+/// Largest `input_size` a config accepts (windows of a few thousand points are the largest in
+/// common use; this keeps a window batch within memory).
+pub const MAX_INPUT_SIZE: usize = 100_000;
+/// Largest `max_steps` a config accepts: 200 times the largest default (DLinear's 5000). A
+/// longer run can be stopped with Ctrl-C on the command line.
+pub const MAX_STEPS: usize = 1_000_000;
+/// Largest number of values in one batch of training windows, `windows_batch_size` times
+/// `input_size + h` (1 GiB of f32); the default 1024 windows fit any `h` and `input_size` within
+/// the caps above.
+pub const MAX_WINDOW_VALUES: usize = 1 << 28;
+/// Default of [`BaseConfig::divergence_factor`].
+pub const DEFAULT_DIVERGENCE_FACTOR: f32 = 1e6;
+
+fn default_divergence_factor() -> Option<f32> {
+    Some(DEFAULT_DIVERGENCE_FACTOR)
+}
+
 /// The knobs NeuralForecast's `BaseModel` takes, with its defaults. Models compose it with their
 /// own fields (see each model's config); setters take and return the config, builder style.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,6 +79,12 @@ pub struct BaseConfig {
     pub optimizer: OptimizerKind,
     /// Output column name (default: the model's class name).
     pub alias: Option<String>,
+    /// Training stops with [`CoreError::Diverged`] when a step's loss exceeds this factor times
+    /// the first step's (in absolute value, at least 1e-3); `None` disables the check. Not in
+    /// NeuralForecast. Default 1e6 (see `Trainer::step` for why); configs saved without the
+    /// field get the default.
+    #[serde(default = "default_divergence_factor")]
+    pub divergence_factor: Option<f32>,
 }
 
 impl BaseConfig {
@@ -87,6 +115,7 @@ impl BaseConfig {
             gradient_clip_val: None,
             optimizer: OptimizerKind::Adam,
             alias: None,
+            divergence_factor: default_divergence_factor(),
         }
     }
 
@@ -98,6 +127,15 @@ impl BaseConfig {
         }
         if self.input_size == 0 {
             return bad("input_size", "must be at least 1".into());
+        }
+        for (field, v, max) in [
+            ("h", self.h, MAX_H),
+            ("input_size", self.input_size, MAX_INPUT_SIZE),
+            ("max_steps", self.max_steps, MAX_STEPS),
+        ] {
+            if v > max {
+                return bad(field, format!("must be at most {max}, got {v}"));
+            }
         }
         if self.max_steps == 0 {
             return bad("max_steps", "must be at least 1".into());
@@ -141,10 +179,32 @@ impl BaseConfig {
                 return bad(field, "must be at least 1".into());
             }
         }
+        let window = self.input_size + self.h; // both capped above: no overflow
+        if self
+            .windows_batch_size
+            .checked_mul(window)
+            .is_none_or(|n| n > MAX_WINDOW_VALUES)
+        {
+            return bad(
+                "windows_batch_size",
+                format!(
+                    "times input_size + h ({window}) must be at most {MAX_WINDOW_VALUES} values, got {}",
+                    self.windows_batch_size
+                ),
+            );
+        }
         if let Some(c) = self.gradient_clip_val
             && !(c.is_finite() && c > 0.0)
         {
             return bad("gradient_clip_val", format!("must be positive, got {c}"));
+        }
+        if let Some(f) = self.divergence_factor
+            && !(f.is_finite() && f > 1.0)
+        {
+            return bad(
+                "divergence_factor",
+                format!("must be above 1 and finite (or null to disable the check), got {f}"),
+            );
         }
         for (field, loss) in [
             ("loss", Some(&self.loss)),
@@ -198,6 +258,11 @@ macro_rules! base_setters {
             /// Sets the windows per inference batch.
             pub fn inference_windows_batch_size(mut self, v: usize) -> Self {
                 self.base.inference_windows_batch_size = Some(v);
+                self
+            }
+            /// Sets the divergence check's factor; `None` disables the check.
+            pub fn divergence_factor(mut self, v: Option<f32>) -> Self {
+                self.base.divergence_factor = v;
                 self
             }
             /// Sets gradient-norm clipping.

@@ -27,7 +27,8 @@ pub enum CoreError {
     /// Predict or save before fit.
     #[error("the model is not fitted yet: call fit first")]
     NotFitted,
-    /// Training produced a non-finite loss.
+    /// Training produced a non-finite loss, or one that exploded (see
+    /// [`BaseConfig::divergence_factor`](crate::BaseConfig::divergence_factor)).
     #[error(
         "training diverged at step {step}: the loss is {loss}; lower the learning rate or check the data scale"
     )]
@@ -37,6 +38,9 @@ pub enum CoreError {
         /// The loss value.
         loss: f32,
     },
+    /// Training was stopped by the interrupt flag (Ctrl-C on the command line).
+    #[error("interrupted")]
+    Interrupted,
     /// A checkpoint could not be read or written.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),

@@ -14,7 +14,10 @@ pub mod predict;
 pub mod series;
 pub mod train;
 
-pub use config::{BaseConfig, check};
+pub use config::{
+    BaseConfig, DEFAULT_DIVERGENCE_FACTOR, MAX_H, MAX_INPUT_SIZE, MAX_STEPS, MAX_WINDOW_VALUES,
+    check,
+};
 pub use error::CoreError;
 pub use head::{OutputHead, head_for};
 pub use model::{

@@ -25,6 +25,8 @@ use neurodiv_data::{SeriesBatcher, WindowConfig, WindowIndex, WindowSampler};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::Ctx;
 use neurodiv_optim::{AnyOptimizer, LrScheduler, Optimizer, StepLr, clip_grad_norm};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// What the trainer reports after each step.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,7 +80,14 @@ pub struct Trainer<'a> {
     bad_checks: i64,
     report: FitReport,
     stopped: bool,
+    /// When set (by another thread, e.g. a Ctrl-C handler), the next step returns
+    /// [`CoreError::Interrupted`].
+    interrupt: Option<Arc<AtomicBool>>,
 }
+
+/// Smallest first-step loss magnitude the divergence check measures against, so that a first
+/// loss of (nearly) zero does not make every later loss look like an explosion.
+const DIVERGENCE_FLOOR: f32 = 1e-3;
 
 impl<'a> Trainer<'a> {
     /// Prepares to train `model` on `set`, holding out the last `val_size` points of every series
@@ -180,7 +189,14 @@ impl<'a> Trainer<'a> {
             bad_checks: 0,
             report: FitReport::default(),
             stopped: false,
+            interrupt: None,
         })
+    }
+
+    /// Makes [`step`](Self::step) return [`CoreError::Interrupted`] once `flag` is set.
+    pub fn with_interrupt(mut self, flag: Option<Arc<AtomicBool>>) -> Self {
+        self.interrupt = flag;
+        self
     }
 
     /// What the steps so far have reported.
@@ -199,6 +215,13 @@ impl<'a> Trainer<'a> {
         if self.finished() {
             return Ok(None);
         }
+        if self
+            .interrupt
+            .as_ref()
+            .is_some_and(|f| f.load(Ordering::Relaxed))
+        {
+            return Err(CoreError::Interrupted);
+        }
         let step = self.report.steps;
         let t = self.sample_batch()?;
         let tape = Tape::new();
@@ -210,7 +233,7 @@ impl<'a> Trainer<'a> {
             loss = loss.add(aux);
         }
         let loss_value = loss.value().item();
-        if !loss_value.is_finite() {
+        if !loss_value.is_finite() || self.exploded(loss_value) {
             return Err(CoreError::Diverged {
                 step,
                 loss: loss_value,
@@ -257,6 +280,27 @@ impl<'a> Trainer<'a> {
             train_loss: loss_value,
             valid_loss: self.report.valid_losses.last().map(|v| v.1),
         }))
+    }
+
+    /// Whether `loss` exceeds `divergence_factor` times the first step's loss (in absolute value,
+    /// at least [`DIVERGENCE_FLOOR`]).
+    ///
+    /// The first step's loss is measured before any update, so it is the scale of the problem
+    /// with the initial weights. A healthy run falls from there; mini-batch noise and series of
+    /// different scales in one batch move it by a few orders of magnitude at most. A loss a
+    /// million times (the default factor) above it means the weights have blown up: with
+    /// `learning_rate = 1e30`, Adam's first update moves every weight by about 1e30 and the
+    /// second step's loss is already ~1e30 times the first, while the finite forecasts it would
+    /// go on to print are of that size. Losses that can be negative (a distribution's negative
+    /// log-likelihood) are compared in absolute value; the check is off with `None`.
+    fn exploded(&self, loss: f32) -> bool {
+        match (
+            self.base.divergence_factor,
+            self.report.train_losses.first(),
+        ) {
+            (Some(factor), Some(&first)) => loss.abs() > factor * first.abs().max(DIVERGENCE_FLOOR),
+            _ => false,
+        }
     }
 
     /// Runs the remaining steps, calling `progress` after each, and returns the report.
@@ -379,6 +423,28 @@ impl<'a> Trainer<'a> {
         // elements, so the layout does not change it.
         self.head.train_loss(y.reshape(&[batch, cols, m]), &targets)
     }
+}
+
+/// A cheap check of `base`'s windows against data whose longest series has `longest` points, to
+/// run before a model is built from `base` (building one for an absurd window costs time and
+/// memory before [`Trainer::new`] could refuse it): `h` may not exceed the longest series (every
+/// training target would be mostly padding), and a fixed input window without start padding
+/// needs `input_size + 1` points. [`Trainer::new`] checks each series once the model exists.
+pub fn check_window_fits(base: &BaseConfig, longest: usize) -> Result<(), CoreError> {
+    if base.h > longest {
+        return Err(CoreError::Incompatible(format!(
+            "h = {} is longer than the longest series ({longest} points)",
+            base.h
+        )));
+    }
+    if !base.start_padding_enabled && base.input_size >= longest {
+        return Err(CoreError::Incompatible(format!(
+            "input_size = {} needs series of at least {} points; the longest has {longest} (or set start_padding_enabled)",
+            base.input_size,
+            base.input_size + 1
+        )));
+    }
+    Ok(())
 }
 
 /// Fits `model` on `set`, holding out the last `val_size` points of every series for validation:

@@ -136,12 +136,16 @@ struct Basis {
 }
 
 impl Basis {
+    // Each basis tensor is allocated (and so charged to any allocation budget, see
+    // `neurodiv_autodiff::budget`) before its values are computed.
     fn trend(degree: usize, l: usize, h: usize) -> Self {
         let grid = |len: usize| {
-            let v = (0..=degree)
-                .flat_map(|p| (0..len).map(move |t| (t as f64 / len as f64).powi(p as i32) as f32))
-                .collect();
-            Tensor::from_vec(&[degree + 1, len], v)
+            let mut t = Tensor::zeros(&[degree.saturating_add(1), len]);
+            for (i, v) in t.data_mut().iter_mut().enumerate() {
+                let (p, t) = (i / len, i % len);
+                *v = (t as f64 / len as f64).powi(p as i32) as f32;
+            }
+            t
         };
         Basis {
             backcast: grid(l),
@@ -151,19 +155,25 @@ impl Basis {
 
     fn seasonality(n_harmonics: usize, l: usize, h: usize) -> Self {
         let nh = n_harmonics as f64;
-        let freqs: Vec<f64> = std::iter::once(0.0)
-            .chain((1..harmonics_count(n_harmonics, h)).map(|i| (n_harmonics + i - 1) as f64 / nh))
-            .collect();
+        let count = harmonics_count(n_harmonics, h);
         let grid = |len: usize, sign: f64| {
+            let mut t = Tensor::zeros(&[count.saturating_mul(2), len]);
             let tau = std::f64::consts::TAU;
-            let angle = |f: f64, t: usize| sign * tau * (t as f64 / h as f64) * f;
-            let cos = freqs
-                .iter()
-                .flat_map(|&f| (0..len).map(move |t| angle(f, t).cos() as f32));
-            let sin = freqs
-                .iter()
-                .flat_map(|&f| (0..len).map(move |t| angle(f, t).sin() as f32));
-            Tensor::from_vec(&[2 * freqs.len(), len], cos.chain(sin).collect())
+            let freq = |i: usize| match i {
+                0 => 0.0,
+                i => (n_harmonics + i - 1) as f64 / nh,
+            };
+            // Rows 0..count hold the cosines, count..2 count the sines, of frequency i.
+            for (i, v) in t.data_mut().iter_mut().enumerate() {
+                let (row, t) = (i / len, i % len);
+                let angle = sign * tau * (t as f64 / h as f64) * freq(row % count);
+                *v = if row < count {
+                    angle.cos()
+                } else {
+                    angle.sin()
+                } as f32;
+            }
+            t
         };
         Basis {
             backcast: grid(l, -1.0),

@@ -59,6 +59,10 @@ pub struct DeepARConfig {
     pub sample_paths: bool,
 }
 
+/// Largest `trajectory_samples`: 100 times NeuralForecast's default of 100. Prediction draws
+/// this many values per window and step.
+pub const MAX_TRAJECTORY_SAMPLES: usize = 10_000;
+
 impl DeepARConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
     pub fn new(h: usize, input_size: usize) -> Self {
@@ -97,6 +101,15 @@ impl DeepARConfig {
             at_least_one("decoder_hidden_size", self.decoder_hidden_size)?;
         }
         at_least_one("trajectory_samples", self.trajectory_samples)?;
+        if self.trajectory_samples > MAX_TRAJECTORY_SAMPLES {
+            return Err(CoreError::Config {
+                field: "trajectory_samples",
+                reason: format!(
+                    "must be at most {MAX_TRAJECTORY_SAMPLES}, got {}",
+                    self.trajectory_samples
+                ),
+            });
+        }
         if self.sample_paths && !self.base.loss.is_distribution() {
             return Err(CoreError::Config {
                 field: "sample_paths",

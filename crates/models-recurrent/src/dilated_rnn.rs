@@ -87,6 +87,22 @@ impl DilatedRNNConfig {
         if self.dilations.iter().flatten().any(|&d| d == 0) {
             return Err(bad("every dilation must be at least 1"));
         }
+        // A dilation beyond the input window leaves every subsequence one point long; the
+        // forward pass pads the window to a multiple of each dilation.
+        if let Some(&d) = self
+            .dilations
+            .iter()
+            .flatten()
+            .find(|&&d| d > self.base.input_size)
+        {
+            return Err(CoreError::Config {
+                field: "dilations",
+                reason: format!(
+                    "every dilation must be at most input_size = {}, got {d}",
+                    self.base.input_size
+                ),
+            });
+        }
         at_least_one("encoder_hidden_size", self.encoder_hidden_size)?;
         at_least_one("decoder_layers", self.decoder_layers)?;
         if self.decoder_layers > 1 {

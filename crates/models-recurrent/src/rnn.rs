@@ -156,6 +156,17 @@ impl Net {
         let mut rng = Rng::new(b.random_seed);
         let mut store = ParamStore::new();
         let lstm_projects = kind == CellKind::Lstm && config.recurrent;
+        // The recurrent LSTM projects its hidden state to the loss's outputs per step, which
+        // (as in PyTorch) must be fewer than its hidden units.
+        if lstm_projects && m >= hidden {
+            return Err(CoreError::Config {
+                field: "encoder_hidden_size",
+                reason: format!(
+                    "must exceed the {m} outputs per step of the loss {} for the recurrent LSTM, got {hidden}",
+                    b.loss
+                ),
+            });
+        }
         let encoder = Recurrent::new(
             &mut store,
             "hist_encoder",

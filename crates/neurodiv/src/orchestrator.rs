@@ -1,16 +1,17 @@
 //! `NeuralForecast`: several models fitted, used and saved together on one panel.
 
 use crate::ForecastFrame;
-use crate::forecast_frame::write_atomic;
 use crate::saved_frame::SavedFrame;
 use neurodiv_core::predict::{Forecast, Origin, forecast};
 use neurodiv_core::series::SeriesSet;
-use neurodiv_core::train::{FitReport, Progress, fit};
+use neurodiv_core::train::{FitReport, Progress, Trainer};
 use neurodiv_core::{CoreError, NeuralModel, checkpoint};
 use neurodiv_data::{DataError, Freq, PanelFrame};
 use neurodiv_nn::ParamStore;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 /// Errors of the facade.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +36,9 @@ pub enum NfError {
     /// A call that does not fit the state or the inputs.
     #[error("{0}")]
     Usage(String),
+    /// Options or a checkpoint asking for a model larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -52,6 +56,7 @@ pub struct NeuralForecast {
     models: Vec<Box<dyn NeuralModel>>,
     freq: Freq,
     history: Option<PanelFrame>,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -75,7 +80,14 @@ impl NeuralForecast {
             models,
             freq,
             history: None,
+            interrupt: None,
         }
+    }
+
+    /// Training (in `fit` and `cross_validation`) stops with [`CoreError::Interrupted`] at the
+    /// next step once `flag` is set, e.g. by a Ctrl-C handler.
+    pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
     }
 
     /// The models.
@@ -148,9 +160,9 @@ impl NeuralForecast {
         let mut reports = Vec::with_capacity(self.models.len());
         for (i, model) in self.models.iter_mut().enumerate() {
             let set = SeriesSet::from_frame(df, model.base(), None)?;
-            reports.push(fit(model.as_mut(), &set, val_size, &mut |p| {
-                progress(i, p)
-            })?);
+            let trainer = Trainer::new(model.as_ref(), &set, val_size)?
+                .with_interrupt(self.interrupt.clone());
+            reports.push(trainer.run(model.as_mut(), &mut |p| progress(i, p))?);
         }
         Ok(reports)
     }
@@ -371,31 +383,80 @@ impl NeuralForecast {
         Ok(frame)
     }
 
-    /// Saves the fitted models and the training data into directory `dir` (created if needed).
+    /// Saves the fitted models and the training data into directory `dir` (its parents are
+    /// created if needed), all or nothing: the files are written into a new directory beside
+    /// `dir`, which then takes its place. `dir` may be new, empty, or an earlier save (which is
+    /// replaced whole); any other existing path is refused, so a save never mixes with or
+    /// deletes other files.
     pub fn save(&self, dir: &Path) -> Result<(), NfError> {
         let io = |path: &Path, source| NfError::Io {
             path: path.display().to_string(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+        let name = dir.file_name().ok_or_else(|| {
+            NfError::Usage(format!("{}: a save needs a directory name", dir.display()))
+        })?;
+        let parent = dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let exists = check_save_target(dir)?;
+        std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        let sibling = |what: &str| -> PathBuf {
+            parent.join(format!(
+                ".{}.{what}-{}",
+                name.to_string_lossy(),
+                std::process::id()
+            ))
+        };
+        let tmp = sibling("tmp");
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir(&tmp).map_err(|e| io(&tmp, e))?;
+        let result = self.write_files(&tmp).and_then(|()| {
+            if !exists {
+                return std::fs::rename(&tmp, dir).map_err(|e| io(dir, e));
+            }
+            // Replace the earlier save: move it aside, move the new one in, then delete it.
+            let old = sibling("old");
+            let _ = std::fs::remove_dir_all(&old);
+            std::fs::rename(dir, &old).map_err(|e| io(dir, e))?;
+            if let Err(e) = std::fs::rename(&tmp, dir) {
+                let _ = std::fs::rename(&old, dir);
+                return Err(io(dir, e));
+            }
+            let _ = std::fs::remove_dir_all(&old);
+            Ok(())
+        });
+        if result.is_err() {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        result
+    }
+
+    /// Writes the checkpoint files of [`save`](Self::save) into the existing directory `dir`.
+    fn write_files(&self, dir: &Path) -> Result<(), NfError> {
+        let write = |path: PathBuf, bytes: Vec<u8>| {
+            std::fs::write(&path, bytes).map_err(|source| NfError::Io {
+                path: path.display().to_string(),
+                source,
+            })
+        };
         for (i, m) in self.models.iter().enumerate() {
             let saved = SavedModel {
                 name: m.name().to_string(),
                 config_json: m.config_json(),
                 params: m.params().clone(),
             };
-            let path = dir.join(format!("model-{i}.ndiv"));
-            write_atomic(&path, &checkpoint::encode(&saved).map_err(CoreError::from)?)
-                .map_err(|e| io(&path, e))?;
+            let bytes = checkpoint::encode(&saved).map_err(CoreError::from)?;
+            write(dir.join(format!("model-{i}.ndiv")), bytes)?;
         }
         let state = SavedForecast {
             freq: self.freq.to_string(),
             n_models: self.models.len(),
             history: self.history.as_ref().map(SavedFrame::from_frame),
         };
-        let path = dir.join("neuralforecast.ndiv");
-        write_atomic(&path, &checkpoint::encode(&state).map_err(CoreError::from)?)
-            .map_err(|e| io(&path, e))
+        let bytes = checkpoint::encode(&state).map_err(CoreError::from)?;
+        write(dir.join("neuralforecast.ndiv"), bytes)
     }
 
     /// Loads what [`save`](Self::save) wrote.
@@ -411,17 +472,13 @@ impl NeuralForecast {
         let freq: Freq = state.freq.parse().map_err(|_| {
             NfError::Usage(format!("saved frequency {:?} is not valid", state.freq))
         })?;
-        let mut models = Vec::with_capacity(state.n_models);
+        let mut models = Vec::new(); // n_models is untrusted: no capacity from it
         for i in 0..state.n_models {
             let path = dir.join(format!("model-{i}.ndiv"));
             let saved: SavedModel = checkpoint::decode(&read(&path)?).map_err(CoreError::from)?;
-            let mut model = crate::registry::from_config_json(&saved.name, &saved.config_json)?;
-            model.params_mut().load_from(&saved.params).map_err(|e| {
-                NfError::Usage(format!(
-                    "{}: the saved parameters do not fit the model: {e}",
-                    path.display()
-                ))
-            })?;
+            let model =
+                crate::registry::from_checkpoint(&saved.name, &saved.config_json, &saved.params)
+                    .map_err(|e| NfError::Usage(format!("{}: {e}", path.display())))?;
             models.push(model);
         }
         let history = state.history.map(SavedFrame::into_frame).transpose()?;
@@ -429,8 +486,46 @@ impl NeuralForecast {
             models,
             freq,
             history,
+            interrupt: None,
         })
     }
+}
+
+/// Whether `dir` exists, after checking that a save may take its place: it must be absent, an
+/// empty directory, or a directory holding only the files of a save.
+fn check_save_target(dir: &Path) -> Result<bool, NfError> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.exists() => return Ok(false),
+        Err(e) => {
+            return Err(NfError::Io {
+                path: dir.display().to_string(),
+                source: e,
+            });
+        }
+    };
+    let is_save_file = |name: &str| {
+        name == "neuralforecast.ndiv"
+            || name
+                .strip_prefix("model-")
+                .and_then(|n| n.strip_suffix(".ndiv"))
+                .is_some_and(|i| i.parse::<usize>().is_ok())
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| NfError::Io {
+            path: dir.display().to_string(),
+            source: e,
+        })?;
+        let file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !file || !entry.file_name().to_str().is_some_and(is_save_file) {
+            return Err(NfError::Usage(format!(
+                "{} exists and holds other files than a saved model ({:?}); choose a new directory",
+                dir.display(),
+                entry.file_name()
+            )));
+        }
+    }
+    Ok(true)
 }
 
 fn check_future_frame(df: &PanelFrame, f: &PanelFrame, h: usize) -> Result<(), NfError> {

@@ -3,7 +3,20 @@
 
 use crate::NfError;
 use neurodiv_core::NeuralModel;
+use neurodiv_core::checkpoint::MAX_VALUES;
+use neurodiv_nn::ParamStore;
 use serde_json::{Map, Value};
+
+/// Largest integer a model's own options may hold (a width, a layer or block count, a dilation,
+/// a number of samples), anywhere in them: 16,777,216, far above any real architecture. The
+/// tensors a build allocates are bounded by a budget (see [`from_config_json`]), but a model may
+/// first make a list per layer; this keeps such lists small. `BaseConfig`'s fields have their
+/// own checks (`BaseConfig::validate`).
+pub const MAX_OPTION: u64 = 1 << 24;
+
+/// Tensor values a model built from a checkpoint may allocate beyond twice its stored values:
+/// room for constants derived from the config, such as NBEATS's bases (16 Mi values, 64 MiB).
+const LOAD_SLACK: usize = 1 << 24;
 
 /// One registered model: its name, its default config as JSON, and a builder from JSON.
 struct Entry {
@@ -151,9 +164,87 @@ fn tidy_f32(v: Value) -> Value {
     }
 }
 
-/// Builds model `name` from its full config as JSON (what checkpoints store).
+/// Builds model `name` from its full config as JSON, allocating at most [`MAX_VALUES`] tensor
+/// values (the most a checkpoint holds): options asking for a larger model are an error, not an
+/// allocation abort.
 pub fn from_config_json(name: &str, json: &str) -> Result<Box<dyn NeuralModel>, NfError> {
-    (find(name)?.build)(json)
+    let entry = find(name)?;
+    build_within(&entry, json, MAX_VALUES).map_err(|()| {
+        NfError::TooLarge(format!(
+            "{}: the options ask for a model of more than {MAX_VALUES} values (the most a checkpoint holds); lower its sizes",
+            entry.name
+        ))
+    })?
+}
+
+/// Builds model `name` from a checkpoint's config and loads the stored parameters into it. The
+/// config is untrusted: the build may allocate no more than twice the stored values (an
+/// initialiser may hold a temporary of each tensor) plus [`LOAD_SLACK`], so a config asking for
+/// far more parameters than the checkpoint holds is refused before it is allocated. The built
+/// model's parameter names and shapes must then equal the stored ones.
+pub fn from_checkpoint(
+    name: &str,
+    config_json: &str,
+    params: &ParamStore,
+) -> Result<Box<dyn NeuralModel>, NfError> {
+    let entry = find(name)?;
+    let stored = params.num_values();
+    let limit = stored
+        .saturating_mul(2)
+        .saturating_add(LOAD_SLACK)
+        .min(MAX_VALUES);
+    let mut model = build_within(&entry, config_json, limit).map_err(|()| {
+        NfError::TooLarge(format!(
+            "the stored {} config asks for more values than the {stored} stored parameters",
+            entry.name
+        ))
+    })??;
+    model
+        .params_mut()
+        .load_from(params)
+        .map_err(|e| NfError::Usage(format!("the saved parameters do not fit the model: {e}")))?;
+    Ok(model)
+}
+
+/// Runs `entry`'s builder on `json` with a budget of `limit` tensor values; `Err(())` when the
+/// build asked for more.
+fn build_within(
+    entry: &Entry,
+    json: &str,
+    limit: usize,
+) -> Result<Result<Box<dyn NeuralModel>, NfError>, ()> {
+    if let Err(e) = check_option_sizes(entry.name, json) {
+        return Ok(Err(e));
+    }
+    neurodiv_autodiff::budget::with_element_budget(limit, || (entry.build)(json)).map_err(|_| ())
+}
+
+/// Refuses an integer above [`MAX_OPTION`] in the model's own options (those that are not
+/// `BaseConfig` fields). Text that is not a JSON object is left to the build to report.
+fn check_option_sizes(model: &str, json: &str) -> Result<(), NfError> {
+    fn largest(v: &Value) -> Option<u64> {
+        match v {
+            Value::Number(n) => n.as_u64(),
+            Value::Array(a) => a.iter().filter_map(largest).max(),
+            Value::Object(o) => o.values().filter_map(largest).max(),
+            _ => None,
+        }
+    }
+    let Ok(Value::Object(config)) = serde_json::from_str::<Value>(json) else {
+        return Ok(());
+    };
+    let base = serde_json::to_value(neurodiv_core::BaseConfig::new(1, 1)).expect("serialises");
+    for (key, value) in &config {
+        if base.get(key).is_some() {
+            continue;
+        }
+        if let Some(n) = largest(value).filter(|&n| n > MAX_OPTION) {
+            return Err(NfError::TooLarge(format!(
+                "{model}: option {key} holds {n}, above the limit of {MAX_OPTION}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Reads an option value: JSON first; for the enum-valued options (`loss`, `valid_loss`,
@@ -183,16 +274,28 @@ fn parse_value(key: &str, raw: &str) -> Result<Value, NfError> {
     }
 }
 
-/// Builds model `name` with NeuralForecast's defaults for `h` and `input_size`, then applies
-/// `overrides` (`key`, `value`): the value is read as JSON (`256`, `[[256,256]]`, `"robust"`),
-/// or as a plain string when it is not valid JSON. An unknown key is an error that lists the
-/// valid ones.
-pub fn build(
+/// Splits a command line's `--set` argument, `KEY=VALUE` or `MODEL.KEY=VALUE`, into
+/// `(model, key, value)`.
+pub fn parse_set(s: &str) -> Result<(Option<String>, String, String), NfError> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| NfError::BadOption(format!("--set {s:?}: expected KEY=VALUE")))?;
+    Ok(match k.split_once('.') {
+        Some((m, key)) => (Some(m.to_string()), key.to_string(), v.to_string()),
+        None => (None, k.to_string(), v.to_string()),
+    })
+}
+
+/// The config of model `name` with NeuralForecast's defaults for `h` and `input_size` and then
+/// `overrides` (`key`, `value`) applied: the value is read as JSON (`256`, `[[256,256]]`,
+/// `"robust"`), or as a plain string when it is not valid JSON. An unknown key is an error that
+/// lists the valid ones. [`build_config`] builds the model from it.
+pub fn config(
     name: &str,
     h: usize,
     input_size: usize,
     overrides: &[(String, String)],
-) -> Result<Box<dyn NeuralModel>, NfError> {
+) -> Result<Value, NfError> {
     let entry = find(name)?;
     let mut config = (entry.default_config)(h, input_size);
     let obj: &mut Map<String, Value> = config.as_object_mut().expect("configs are JSON objects");
@@ -208,22 +311,18 @@ pub fn build(
         }
         obj.insert(key.clone(), parse_value(key, raw)?);
     }
-    let json = config.to_string();
-    (entry.build)(&json).map_err(|e| match e {
-        NfError::BadOption(msg) => NfError::BadOption(format!("bad option value: {msg}")),
-        other => other,
-    })
+    Ok(config)
 }
 
-/// [`build`] for data of `n_series` series: a multivariate model (one with an `n_series` option)
+/// [`config`] for data of `n_series` series: a multivariate model (one with an `n_series` option)
 /// gets that count before `overrides`, so an `n_series` among them still wins.
-pub fn build_for_series(
+pub fn config_for_series(
     name: &str,
     h: usize,
     input_size: usize,
     overrides: &[(String, String)],
     n_series: usize,
-) -> Result<Box<dyn NeuralModel>, NfError> {
+) -> Result<Value, NfError> {
     let mut all = Vec::with_capacity(overrides.len() + 1);
     if default_config(name, h, input_size)?
         .get("n_series")
@@ -232,7 +331,41 @@ pub fn build_for_series(
         all.push(("n_series".to_string(), n_series.to_string()));
     }
     all.extend_from_slice(overrides);
-    build(name, h, input_size, &all)
+    config(name, h, input_size, &all)
+}
+
+/// Builds model `name` from a config of [`config`] ([`from_config_json`]; a value of the wrong
+/// type is reported as a bad option value).
+pub fn build_config(name: &str, config: &Value) -> Result<Box<dyn NeuralModel>, NfError> {
+    from_config_json(name, &config.to_string()).map_err(|e| match e {
+        NfError::BadOption(msg) => NfError::BadOption(format!("bad option value: {msg}")),
+        other => other,
+    })
+}
+
+/// Builds model `name` with NeuralForecast's defaults for `h` and `input_size` and `overrides`
+/// applied ([`config`], then [`build_config`]).
+pub fn build(
+    name: &str,
+    h: usize,
+    input_size: usize,
+    overrides: &[(String, String)],
+) -> Result<Box<dyn NeuralModel>, NfError> {
+    build_config(name, &config(name, h, input_size, overrides)?)
+}
+
+/// [`build`] for data of `n_series` series ([`config_for_series`]).
+pub fn build_for_series(
+    name: &str,
+    h: usize,
+    input_size: usize,
+    overrides: &[(String, String)],
+    n_series: usize,
+) -> Result<Box<dyn NeuralModel>, NfError> {
+    build_config(
+        name,
+        &config_for_series(name, h, input_size, overrides, n_series)?,
+    )
 }
 
 #[cfg(test)]

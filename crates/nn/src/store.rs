@@ -20,6 +20,7 @@
 
 use neurodiv_autodiff::Tensor;
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 
 /// Index of a parameter in its [`ParamStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,6 +82,7 @@ pub enum RoleError {
 /// the same whatever the roles. For the same reason two stores are equal when their names and
 /// values are.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(try_from = "StoredParams")]
 pub struct ParamStore {
     names: Vec<String>,
     tensors: Vec<Tensor>,
@@ -88,6 +90,38 @@ pub struct ParamStore {
     /// checkpoint has it empty, and a missing role reads as trainable.
     #[serde(skip)]
     roles: Vec<ParamRole>,
+    /// The names, for a duplicate check in constant time (a store may hold many thousand
+    /// entries while a config asking for too many layers is built, until its budget refuses it).
+    #[serde(skip)]
+    taken: HashSet<String>,
+}
+
+/// The serialised form, checked on the way in: a checkpoint is untrusted, and a store whose
+/// names and tensors differ in number would break every method that pairs them.
+#[derive(Deserialize)]
+struct StoredParams {
+    names: Vec<String>,
+    tensors: Vec<Tensor>,
+}
+
+impl TryFrom<StoredParams> for ParamStore {
+    type Error = String;
+
+    fn try_from(s: StoredParams) -> Result<Self, String> {
+        if s.names.len() != s.tensors.len() {
+            return Err(format!(
+                "{} parameter names for {} tensors",
+                s.names.len(),
+                s.tensors.len()
+            ));
+        }
+        Ok(ParamStore {
+            taken: s.names.iter().cloned().collect(),
+            names: s.names,
+            tensors: s.tensors,
+            roles: Vec::new(),
+        })
+    }
 }
 
 impl PartialEq for ParamStore {
@@ -126,7 +160,7 @@ impl ParamStore {
 
     fn push(&mut self, name: String, value: Tensor, role: ParamRole) -> ParamId {
         assert!(
-            !self.names.contains(&name),
+            self.taken.insert(name.clone()),
             "ParamStore: duplicate parameter name {name}"
         );
         self.names.push(name);
@@ -305,6 +339,11 @@ impl ParamStore {
     /// and Lightning's parameter counts exclude them).
     pub fn num_params(&self) -> usize {
         self.count(|r| r != ParamRole::Buffer)
+    }
+
+    /// Total number of scalar values, parameters and buffers alike.
+    pub fn num_values(&self) -> usize {
+        self.count(|_| true)
     }
 
     /// Number of trainable scalar parameters.
