@@ -10,7 +10,6 @@
 //! Every step of the window reads the target, the historical, static and future exogenous
 //! columns; the decoder of each horizon step also reads that step's future columns.
 
-use neurodiv_autodiff::Var;
 use neurodiv_core::check::at_least_one;
 use neurodiv_core::{
     BaseConfig, Capabilities, CoreError, ExogAlign, ModelOutput, NeuralModel, WindowBatch,
@@ -18,7 +17,7 @@ use neurodiv_core::{
 };
 use neurodiv_data::ScalerType;
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Activation, Conv1d, Ctx, Linear, Mlp, ParamStore};
+use neurodiv_nn::{Activation, Conv1d, Ctx, HorizonDecoder, ParamStore};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of [`TCN`], with NeuralForecast's defaults.
@@ -98,9 +97,8 @@ pub struct TCN {
     store: ParamStore,
     /// The causal convolutions, in order.
     convs: Vec<Conv1d>,
-    /// Maps the `input_size` steps to `h` steps.
-    context_adapter: Linear,
-    decoder: Mlp,
+    /// The context adapter (`input_size` steps to `h`) and the MLP decoder.
+    decoder: HorizonDecoder,
 }
 
 impl TCN {
@@ -119,29 +117,22 @@ impl TCN {
             convs.push(Conv1d::causal(&mut store, &name, shape, d, &mut rng));
             c_in = hidden;
         }
-        let context_adapter = Linear::new(
+        let decoder = HorizonDecoder::new(
             &mut store,
-            "context_adapter",
-            b.input_size,
-            b.h,
-            true,
-            &mut rng,
-        );
-        let decoder = Mlp::decoder(
-            &mut store,
-            "mlp_decoder",
+            (b.input_size, b.h),
             hidden + b.futr_exog_list.len(),
-            config.decoder_hidden_size,
-            config.decoder_layers,
+            (
+                config.decoder_hidden_size,
+                config.decoder_layers,
+                config.decoder_activation,
+            ),
             b.output_multiplier(),
-            config.decoder_activation,
             &mut rng,
         );
         Ok(TCN {
             config,
             store,
             convs,
-            context_adapter,
             decoder,
         })
     }
@@ -171,12 +162,7 @@ impl NeuralModel for TCN {
         for conv in &self.convs {
             x = self.config.encoder_activation.apply(conv.forward(ctx, x)); // [B, H, L]
         }
-        let mut context = self.context_adapter.forward(ctx, x); // [B, H, L] -> [B, H, h]
-        if let Some(f) = batch.futr_exog {
-            // [B, L + h, F] -> [B, h, F] -> [B, F, h]; [B, H, h] + [B, F, h] -> [B, H + F, h]
-            context = Var::concat(&[context, f.slice(1, l, l + h).transpose(1, 2)], 1);
-        }
-        let z = context.transpose(1, 2); // [B, H + F, h] -> [B, h, H + F]
-        self.decoder.forward(ctx, z).into() // [B, h, H + F] -> [B, h, m]
+        let futr = batch.futr_exog.map(|f| f.slice(1, l, l + h)); // [B, L + h, F] -> [B, h, F]
+        self.decoder.forward(ctx, x, futr).into() // [B, H, L] -> [B, h, m]
     }
 }

@@ -18,7 +18,7 @@ use neurodiv_core::{
 };
 use neurodiv_data::ScalerType;
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Activation, CellKind, Ctx, Linear, Mlp, ParamStore, Recurrent};
+use neurodiv_nn::{Activation, CellKind, Ctx, HorizonDecoder, ParamStore, Recurrent};
 use serde::{Deserialize, Serialize};
 
 /// The recurrent cell of a [`DilatedRNN`] (NeuralForecast's `cell_type`).
@@ -128,9 +128,8 @@ pub struct DilatedRNN {
     store: ParamStore,
     /// Per group, per layer: the one-layer recurrent network and its dilation.
     groups: Vec<Vec<(Recurrent, usize)>>,
-    /// Maps the `input_size` output steps to `h` steps.
-    context_adapter: Linear,
-    decoder: Mlp,
+    /// The context adapter (`input_size` output steps to `h`) and the MLP decoder.
+    decoder: HorizonDecoder,
 }
 
 impl DilatedRNN {
@@ -160,29 +159,22 @@ impl DilatedRNN {
             }
             groups.push(layers);
         }
-        let context_adapter = Linear::new(
+        let decoder = HorizonDecoder::new(
             &mut store,
-            "context_adapter",
-            b.input_size,
-            b.h,
-            true,
-            &mut rng,
-        );
-        let decoder = Mlp::decoder(
-            &mut store,
-            "mlp_decoder",
+            (b.input_size, b.h),
             hidden + b.futr_exog_list.len(),
-            config.decoder_hidden_size,
-            config.decoder_layers,
+            (
+                config.decoder_hidden_size,
+                config.decoder_layers,
+                config.decoder_activation,
+            ),
             b.output_multiplier(),
-            config.decoder_activation,
             &mut rng,
         );
         Ok(DilatedRNN {
             config,
             store,
             groups,
-            context_adapter,
             decoder,
         })
     }
@@ -239,14 +231,10 @@ impl NeuralModel for DilatedRNN {
                 x = x.add(residual);
             }
         }
-        let context = self
-            .context_adapter
-            .forward(ctx, x.permute(&[0, 2, 1])) // [B, L, H] -> [B, H, L] -> [B, H, h]
-            .permute(&[0, 2, 1]); // [B, H, h] -> [B, h, H]
-        let z = match batch.futr_exog {
-            Some(f) => Var::concat(&[context, f.slice(1, l, l + h)], 2), // [B, h, H + F]
-            None => context,
-        };
-        self.decoder.forward(ctx, z).into() // [B, h, H + F] -> [B, h, m]
+        let futr = batch.futr_exog.map(|f| f.slice(1, l, l + h)); // [B, L + h, F] -> [B, h, F]
+        // [B, L, H] -> [B, H, L] -> [B, h, m]
+        self.decoder
+            .forward(ctx, x.permute(&[0, 2, 1]), futr)
+            .into()
     }
 }

@@ -205,3 +205,55 @@ impl Mlp {
         x
     }
 }
+
+/// NeuralForecast's decoder of TCN and DilatedRNN: a linear "context adapter" over time maps the
+/// encoder's `input_size` steps to the `h` horizon steps, each horizon step gets the future
+/// exogenous values of its point, and the MLP decoder maps every step to the loss's outputs.
+/// Creates `context_adapter` and `mlp_decoder` (in that order).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HorizonDecoder {
+    /// `[h, input_size]` over time.
+    pub context_adapter: Linear,
+    /// Per horizon step, `H + F` features to the outputs.
+    pub decoder: Mlp,
+}
+
+impl HorizonDecoder {
+    /// `steps` is `(input_size, h)`, `features` the encoder's channels plus the future
+    /// exogenous columns, `decoder` the MLP decoder's `(hidden units, layers, activation)`.
+    pub fn new(
+        store: &mut ParamStore,
+        (input_size, h): (usize, usize),
+        features: usize,
+        (hidden, layers, activation): (usize, usize, Activation),
+        outputs: usize,
+        rng: &mut Rng,
+    ) -> Self {
+        let context_adapter = Linear::new(store, "context_adapter", input_size, h, true, rng);
+        let decoder = Mlp::decoder(
+            store,
+            "mlp_decoder",
+            features,
+            hidden,
+            layers,
+            outputs,
+            activation,
+            rng,
+        );
+        HorizonDecoder {
+            context_adapter,
+            decoder,
+        }
+    }
+
+    /// The encoder's output `x` `[B, H, L]` and the future columns of the horizon `[B, h, F]`
+    /// -> `[B, h, m]`.
+    pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, x: Var<'t>, futr: Option<Var<'t>>) -> Var<'t> {
+        let context = self.context_adapter.forward(ctx, x).transpose(1, 2); // [B, H, L] -> [B, H, h] -> [B, h, H]
+        let z = match futr {
+            Some(f) => Var::concat(&[context, f], 2), // [B, h, H] + [B, h, F] -> [B, h, H + F]
+            None => context,
+        };
+        self.decoder.forward(ctx, z) // [B, h, H + F] -> [B, h, m]
+    }
+}

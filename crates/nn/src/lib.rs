@@ -20,7 +20,7 @@ pub use batch_norm::BatchNorm1d;
 pub use conv::Conv1d;
 pub use ctx::Ctx;
 pub use embed::{DataEmbedding, positional_table};
-pub use layers::{Activation, Linear, Mlp};
+pub use layers::{Activation, HorizonDecoder, Linear, Mlp};
 pub use norm::{Dropout, Embedding, LayerNorm};
 pub use recurrent::{CellKind, Recurrent, RecurrentLayer, StepScratch};
 pub use revin::{RevIN, RevINStats};

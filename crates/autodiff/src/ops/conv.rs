@@ -338,6 +338,15 @@ fn for_chunks<F: Fn(usize, &mut [f32]) + Sync + Send>(
     }
 }
 
+/// `data` cut into `n` consecutive slices of `size` (the last one shorter), or `n` empty slices
+/// when `data` is empty (a gradient that is not needed).
+fn block_parts(data: &mut [f32], size: usize, n: usize) -> Vec<&mut [f32]> {
+    if data.is_empty() || size == 0 {
+        return (0..n).map(|_| &mut [][..]).collect();
+    }
+    data.chunks_mut(size).collect()
+}
+
 impl<'t> Var<'t> {
     /// 1-D convolution with PyTorch's `F.conv1d` semantics (cross-correlation): `self` is
     /// `[B, C_in, L]`, `weight` is `[C_out, C_in / groups, K]`, `bias` is `[C_out]`. The input is
@@ -475,14 +484,8 @@ impl<'t> Var<'t> {
             let chunks = geo.batch.div_ceil(cb);
             let per_block = chunks.div_ceil(GRAD_BLOCKS).max(1);
             let mut gx = vec![0.0; if need_x { geo.batch * x_entry } else { 0 }];
-            let mut partial = vec![
-                0.0;
-                if need_w {
-                    chunks.div_ceil(per_block) * geo.c_out * ck
-                } else {
-                    0
-                }
-            ];
+            let (blocks, gw_block) = (chunks.div_ceil(per_block), geo.c_out * ck);
+            let mut partial = vec![0.0; if need_w { blocks * gw_block } else { 0 }];
             // One block of chunks: its input gradients and its sum of weight gradients.
             let block = |i: usize, gx: &mut [f32], gw: &mut [f32]| {
                 let first = i * per_block;
@@ -513,44 +516,18 @@ impl<'t> Var<'t> {
                     }
                 }
             };
-            let blocks = chunks.div_ceil(per_block);
-            let work = 2 * work;
-            let (gx_block, gw_block) = (per_block * cb * x_entry, geo.c_out * ck);
-            if work < PARALLEL_MIN_WORK
-                || rayon::current_num_threads() <= 1
-                || blocks == 1
-                || gx_block == 0
-                || gw_block == 0
-            {
-                for i in 0..blocks {
-                    let gx = if need_x {
-                        &mut gx[i * gx_block..((i + 1) * gx_block).min(geo.batch * x_entry)]
-                    } else {
-                        &mut [][..]
-                    };
-                    let gw = if need_w {
-                        &mut partial[i * gw_block..][..gw_block]
-                    } else {
-                        &mut [][..]
-                    };
-                    block(i, gx, gw);
-                }
+            // Each block's slices of the input gradient and of the partial weight gradients.
+            let gx_parts = block_parts(&mut gx, per_block * cb * x_entry, blocks);
+            let gw_parts = block_parts(&mut partial, gw_block, blocks);
+            let run = |(i, (gx, gw)): (usize, (&mut [f32], &mut [f32]))| block(i, gx, gw);
+            if 2 * work < PARALLEL_MIN_WORK || rayon::current_num_threads() <= 1 || blocks == 1 {
+                gx_parts.into_iter().zip(gw_parts).enumerate().for_each(run);
             } else {
-                let gx_parts: Vec<&mut [f32]> = if need_x {
-                    gx.chunks_mut(gx_block).collect()
-                } else {
-                    (0..blocks).map(|_| &mut [][..]).collect()
-                };
-                let gw_parts: Vec<&mut [f32]> = if need_w {
-                    partial.chunks_mut(gw_block).collect()
-                } else {
-                    (0..blocks).map(|_| &mut [][..]).collect()
-                };
                 gx_parts
                     .into_par_iter()
                     .zip(gw_parts)
                     .enumerate()
-                    .for_each(|(i, (gx, gw))| block(i, gx, gw));
+                    .for_each(run);
             }
             let gw = need_w.then(|| {
                 // The blocks' sums, added in block order.

@@ -22,8 +22,8 @@ fn rfft_bins(n: usize) -> usize {
 }
 
 impl<'t> Var<'t> {
-    /// `self` on its last axis through `f`, for any `axis` (moved last and back).
-    fn on_axis(self, axis: usize, f: impl FnOnce(Var<'t>) -> Var<'t>) -> Var<'t> {
+    /// Swaps `axis` with the last one (its own inverse); the identity when it is the last.
+    fn axis_last(self, axis: usize) -> Var<'t> {
         let last = self.shape().len() - 1;
         assert!(
             axis <= last,
@@ -31,9 +31,9 @@ impl<'t> Var<'t> {
             self.shape()
         );
         if axis == last {
-            f(self)
+            self
         } else {
-            f(self.transpose(axis, last)).transpose(axis, last)
+            self.transpose(axis, last)
         }
     }
 
@@ -53,9 +53,10 @@ impl<'t> Var<'t> {
         // [..., n] · [bins, n]ᵀ -> [..., bins]
         let c = self.constant(Tensor::from_vec(&[bins, n], c));
         let s = self.constant(Tensor::from_vec(&[bins, n], s));
+        let x = self.axis_last(axis); // the transformed axis last, moved once
         (
-            self.on_axis(axis, |x| x.linear(c, None)),
-            self.on_axis(axis, |x| x.linear(s, None)),
+            x.linear(c, None).axis_last(axis),
+            x.linear(s, None).axis_last(axis),
         )
     }
 
@@ -80,8 +81,8 @@ impl<'t> Var<'t> {
         // [..., F] · [n, F]ᵀ -> [..., n]
         let a = re.constant(Tensor::from_vec(&[n, given], a));
         let b = re.constant(Tensor::from_vec(&[n, given], b));
-        re.on_axis(axis, |x| x.linear(a, None))
-            .add(im.on_axis(axis, |x| x.linear(b, None)))
+        let x = re.axis_last(axis).linear(a, None);
+        x.add(im.axis_last(axis).linear(b, None)).axis_last(axis)
     }
 
     /// The modulus `sqrt(re² + im²)` element-wise, with gradient `(re, im) / |z|`, and 0 where
