@@ -161,6 +161,20 @@ impl Tape {
         self.record_with(value, parents, || Backward::Full(Box::new(backward)))
     }
 
+    /// Records a fused op defined outside this crate (flash attention in `neurodiv-attention`):
+    /// `value` computed from `parents`, and `backward(grad_of_value, needs)` returning one entry
+    /// per parent, in the parent's shape (`None` where `needs` is false or there is none). The
+    /// closure is kept only when the tape records gradients and some parent wants one. The op
+    /// must have its own gradient check, as every op here does.
+    pub fn custom_op(
+        &self,
+        value: Tensor,
+        parents: &[Var<'_>],
+        backward: impl FnOnce(&Tensor, &[bool]) -> Vec<Option<Tensor>> + 'static,
+    ) -> Var<'_> {
+        self.record(value, parents, backward)
+    }
+
     /// [`record`](Self::record) for an op whose backward may return the gradient of a range of
     /// a parent ([`GradPart::Range`]): the tape adds it into that range of the parent's
     /// gradient, which it allocates (zeroed) once, so narrowing ops (`slice`, `split`,

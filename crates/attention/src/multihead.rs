@@ -1,0 +1,80 @@
+//! Multi-head attention with PyTorch's layout and initialisation: NeuralForecast's
+//! `AttentionLayer` around its `FullAttention`.
+
+use crate::{AttentionOptions, flash_attention};
+use neurodiv_autodiff::Var;
+use neurodiv_kernels::Rng;
+use neurodiv_nn::{Ctx, Linear, ParamStore};
+use serde::{Deserialize, Serialize};
+
+/// Query, key and value projections to `heads` heads, attention per head, and the output
+/// projection back to `hidden` features. Self-attention passes the same input three times;
+/// cross-attention passes the decoder's queries and the encoder's keys and values.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MultiHeadAttention {
+    /// `[hidden] -> [heads * d_keys]`
+    pub query: Linear,
+    /// `[hidden] -> [heads * d_keys]`
+    pub key: Linear,
+    /// `[hidden] -> [heads * d_values]`
+    pub value: Linear,
+    /// `[heads * d_values] -> [hidden]`
+    pub out: Linear,
+    /// Number of heads.
+    pub heads: usize,
+}
+
+impl MultiHeadAttention {
+    /// Creates `{name}.query_projection`, `key_projection`, `value_projection` and
+    /// `out_projection` (weights and biases, `nn.Linear`'s initialisation). `d_keys` and
+    /// `d_values` are the sizes per head; NeuralForecast's default is `hidden / heads`.
+    pub fn new(
+        store: &mut ParamStore,
+        name: &str,
+        hidden: usize,
+        heads: usize,
+        (d_keys, d_values): (usize, usize),
+        rng: &mut Rng,
+    ) -> Self {
+        let mut lin = |part: &str, i: usize, o: usize| {
+            Linear::new(store, &format!("{name}.{part}"), i, o, true, rng)
+        };
+        let query = lin("query_projection", hidden, d_keys * heads);
+        let key = lin("key_projection", hidden, d_keys * heads);
+        let value = lin("value_projection", hidden, d_values * heads);
+        let out = lin("out_projection", d_values * heads, hidden);
+        MultiHeadAttention {
+            query,
+            key,
+            value,
+            out,
+            heads,
+        }
+    }
+
+    /// `queries` `[B, L, hidden]`, `keys` and `values` `[B, S, hidden]` -> `[B, L, hidden]`,
+    /// through [`flash_attention`] (dropout from `ctx`'s generator, in training only).
+    pub fn forward<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        queries: Var<'t>,
+        keys: Var<'t>,
+        values: Var<'t>,
+        opts: AttentionOptions,
+    ) -> Var<'t> {
+        let h = self.heads;
+        let split = |x: Var<'t>| {
+            let s = x.shape();
+            // [B, T, H * E] -> [B, T, H, E] -> [B, H, T, E]
+            x.reshape(&[s[0], s[1], h, s[2] / h]).permute(&[0, 2, 1, 3])
+        };
+        let q = split(self.query.forward(ctx, queries));
+        let k = split(self.key.forward(ctx, keys));
+        let v = split(self.value.forward(ctx, values));
+        let o = flash_attention(q, k, v, opts, &mut ctx.rng); // [B, H, L, D]
+        let (b, l, d) = (o.shape()[0], o.shape()[2], o.shape()[3]);
+        // [B, H, L, D] -> [B, L, H, D] -> [B, L, H * D]
+        let o = o.permute(&[0, 2, 1, 3]).reshape(&[b, l, h * d]);
+        self.out.forward(ctx, o)
+    }
+}

@@ -1,0 +1,174 @@
+//! Flash attention against the plain reference (values and gradients, with and without the
+//! causal mask, across block boundaries), against finite differences (dropout included), and
+//! bit for bit across thread counts.
+
+use neurodiv_attention::{
+    AttentionOptions, BLOCK_K, BLOCK_Q, attention_reference, flash_attention,
+};
+use neurodiv_autodiff::gradcheck::GradCheck;
+use neurodiv_autodiff::{Tape, Tensor, Var};
+use neurodiv_kernels::Rng;
+use proptest::prelude::*;
+
+fn rand(shape: &[usize], seed: u64) -> Tensor {
+    let mut rng = Rng::new(seed);
+    let n = shape.iter().product();
+    Tensor::from_vec(shape, (0..n).map(|_| rng.normal()).collect())
+}
+
+type Attn = for<'t> fn(Var<'t>, Var<'t>, Var<'t>, AttentionOptions, &mut Rng) -> Var<'t>;
+
+/// The output and the gradients of `sum(out * w)` with respect to q, k, v.
+fn run(f: Attn, q: &Tensor, k: &Tensor, v: &Tensor, opts: AttentionOptions) -> Vec<Tensor> {
+    let tape = Tape::new();
+    let (qv, kv, vv) = (
+        tape.param(q.clone()),
+        tape.param(k.clone()),
+        tape.param(v.clone()),
+    );
+    let out = f(qv, kv, vv, opts, &mut Rng::new(7));
+    let w = rand(&out.shape(), 99);
+    let loss = out.mul(tape.constant(w)).sum_all();
+    let mut grads = tape.backward(loss);
+    vec![
+        out.value(),
+        grads.take(qv).unwrap(),
+        grads.take(kv).unwrap(),
+        grads.take(vv).unwrap(),
+    ]
+}
+
+fn assert_close(a: &Tensor, b: &Tensor, what: &str) {
+    assert_eq!(a.shape(), b.shape(), "{what}");
+    let scale = b.data().iter().fold(1.0f32, |m, x| m.max(x.abs()));
+    for (i, (x, y)) in a.data().iter().zip(b.data()).enumerate() {
+        assert!((x - y).abs() <= 2e-5 * scale, "{what}[{i}]: {x} vs {y}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn matches_the_reference(
+        pairs in 1usize..4,
+        l in 1usize..(BLOCK_Q + 40),
+        s in 1usize..(BLOCK_K + 40),
+        e in 1usize..9,
+        d in 1usize..9,
+        causal in any::<bool>(),
+        seed in 0u64..1000,
+    ) {
+        let (q, k, v) = (rand(&[pairs, l, e], seed), rand(&[pairs, s, e], seed + 1), rand(&[pairs, s, d], seed + 2));
+        let opts = AttentionOptions { causal, ..Default::default() };
+        let fast = run(flash_attention, &q, &k, &v, opts);
+        let slow = run(attention_reference, &q, &k, &v, opts);
+        for (i, what) in ["out", "dq", "dk", "dv"].iter().enumerate() {
+            assert_close(&fast[i], &slow[i], what);
+        }
+    }
+}
+
+#[test]
+fn long_sequences_cross_many_blocks() {
+    let (l, e) = (3 * BLOCK_Q + 5, 16);
+    let (q, k, v) = (
+        rand(&[2, 2, l, e], 1),
+        rand(&[2, 2, l, e], 2),
+        rand(&[2, 2, l, e], 3),
+    );
+    for causal in [false, true] {
+        let opts = AttentionOptions {
+            causal,
+            scale: Some(0.3),
+            dropout: 0.0,
+        };
+        let fast = run(flash_attention, &q, &k, &v, opts);
+        let slow = run(attention_reference, &q, &k, &v, opts);
+        for (i, what) in ["out", "dq", "dk", "dv"].iter().enumerate() {
+            assert_close(&fast[i], &slow[i], what);
+        }
+    }
+}
+
+#[test]
+fn gradients_match_finite_differences_with_and_without_dropout() {
+    let inputs = [
+        rand(&[2, 5, 3], 4),
+        rand(&[2, 7, 3], 5),
+        rand(&[2, 7, 2], 6),
+    ];
+    for (causal, dropout) in [(false, 0.0), (true, 0.0), (false, 0.3), (true, 0.5)] {
+        let opts = AttentionOptions {
+            causal,
+            dropout,
+            scale: None,
+        };
+        GradCheck::default()
+            .check(&inputs, |_, v| {
+                flash_attention(v[0], v[1], v[2], opts, &mut Rng::new(11))
+            })
+            .unwrap_or_else(|e| panic!("causal {causal}, dropout {dropout}: {e}"));
+    }
+}
+
+#[test]
+fn dropout_keeps_the_expected_output_and_is_off_in_inference() {
+    // With v = 1 every output is sum_j A_ij Z_ij, whose expectation is 1.
+    let (q, k) = (rand(&[4, 50, 8], 1), rand(&[4, 60, 8], 2));
+    let v = Tensor::from_vec(&[4, 60, 1], vec![1.0; 240]);
+    let opts = AttentionOptions {
+        dropout: 0.2,
+        ..Default::default()
+    };
+    let tape = Tape::new();
+    let out = flash_attention(
+        tape.constant(q.clone()),
+        tape.constant(k.clone()),
+        tape.constant(v.clone()),
+        opts,
+        &mut Rng::new(3),
+    )
+    .value();
+    let mean = out.data().iter().sum::<f32>() / out.numel() as f32;
+    assert!((mean - 1.0).abs() < 0.05, "mean {mean}");
+    assert!(
+        out.data().iter().any(|x| (x - 1.0).abs() > 0.05),
+        "no dropout happened"
+    );
+    let tape = Tape::no_grad();
+    let out = flash_attention(
+        tape.constant(q),
+        tape.constant(k),
+        tape.constant(v),
+        opts,
+        &mut Rng::new(3),
+    )
+    .value();
+    assert!(out.data().iter().all(|x| (x - 1.0).abs() < 1e-5));
+}
+
+#[test]
+fn same_bits_with_one_and_two_threads() {
+    let (q, k, v) = (
+        rand(&[3, 4, 130, 8], 1),
+        rand(&[3, 4, 90, 8], 2),
+        rand(&[3, 4, 90, 8], 3),
+    );
+    let opts = AttentionOptions {
+        causal: true,
+        dropout: 0.1,
+        scale: None,
+    };
+    let with = |threads| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| run(flash_attention, &q, &k, &v, opts))
+    };
+    let (one, two) = (with(1), with(2));
+    for (a, b) in one.iter().zip(&two) {
+        assert_eq!(a.data(), b.data());
+    }
+}
