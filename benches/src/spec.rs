@@ -156,6 +156,21 @@ impl std::fmt::Display for GemmShape {
     }
 }
 
+/// Group of the attention benches: flash against the reference, forward only
+/// ([`ATTENTION_FORWARD_GROUP`]) and forward + backward ([`ATTENTION_BACKWARD_GROUP`]), function
+/// ids [`FLASH_ID`] and [`REFERENCE_ID`], value the sequence length.
+pub const ATTENTION_FORWARD_GROUP: &str = "attention_forward";
+/// See [`ATTENTION_FORWARD_GROUP`].
+pub const ATTENTION_BACKWARD_GROUP: &str = "attention_forward_backward";
+/// Flash attention (`neurodiv_attention::flash_attention`).
+pub const FLASH_ID: &str = "flash";
+/// The plain reference (`neurodiv_attention::attention_reference`).
+pub const REFERENCE_ID: &str = "reference";
+/// Sequence lengths (queries = keys) of the attention benches.
+pub const ATTENTION_LENGTHS: [usize; 6] = [128, 256, 512, 1024, 2048, 4096];
+/// `(batch x heads, head size)` of the attention benches.
+pub const ATTENTION_PAIRS_HEAD: (usize, usize) = (4, 64);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,8 @@
 //! - [`flash_attention`]: tiled attention that never stores the `L x S` score matrix, with its
 //!   own backward (recomputation from the per-query log-sum-exp), optional causal mask and
 //!   attention dropout; bit-identical with any number of threads.
-//! - [`attention_reference`]: the same function from the tape's plain ops, the yardstick.
+//! - [`attention_reference`]: the same function from the tape's plain ops, the yardstick;
+//!   [`residual_attention`] also returns the scores (PatchTST's residual attention).
 //! - [`MultiHeadAttention`]: PyTorch-style projections around flash attention.
 //!
 //! ```
@@ -29,4 +30,4 @@ mod reference;
 
 pub use flash::{AttentionOptions, BLOCK_K, BLOCK_Q, flash_attention};
 pub use multihead::MultiHeadAttention;
-pub use reference::attention_reference;
+pub use reference::{attention_reference, residual_attention};

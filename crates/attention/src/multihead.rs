@@ -1,7 +1,7 @@
 //! Multi-head attention with PyTorch's layout and initialisation: NeuralForecast's
 //! `AttentionLayer` around its `FullAttention`.
 
-use crate::{AttentionOptions, flash_attention};
+use crate::{AttentionOptions, flash_attention, residual_attention};
 use neurodiv_autodiff::Var;
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Ctx, Linear, ParamStore};
@@ -52,6 +52,22 @@ impl MultiHeadAttention {
         }
     }
 
+    /// `[B, T, hidden] -> [B, T, heads, size] -> [B, heads, T, size]` through `proj`.
+    fn heads<'t>(&self, ctx: &Ctx<'t>, proj: &Linear, x: Var<'t>) -> Var<'t> {
+        let s = x.shape();
+        let y = proj.forward(ctx, x);
+        let size = y.shape()[2] / self.heads;
+        y.reshape(&[s[0], s[1], self.heads, size])
+            .permute(&[0, 2, 1, 3])
+    }
+
+    /// `[B, heads, L, D] -> [B, L, heads * D] -> [B, L, hidden]` through the output projection.
+    fn merge<'t>(&self, ctx: &Ctx<'t>, o: Var<'t>) -> Var<'t> {
+        let (b, h, l, d) = (o.shape()[0], o.shape()[1], o.shape()[2], o.shape()[3]);
+        let o = o.permute(&[0, 2, 1, 3]).reshape(&[b, l, h * d]);
+        self.out.forward(ctx, o)
+    }
+
     /// `queries` `[B, L, hidden]`, `keys` and `values` `[B, S, hidden]` -> `[B, L, hidden]`,
     /// through [`flash_attention`] (dropout from `ctx`'s generator, in training only).
     pub fn forward<'t>(
@@ -62,19 +78,27 @@ impl MultiHeadAttention {
         values: Var<'t>,
         opts: AttentionOptions,
     ) -> Var<'t> {
-        let h = self.heads;
-        let split = |x: Var<'t>| {
-            let s = x.shape();
-            // [B, T, H * E] -> [B, T, H, E] -> [B, H, T, E]
-            x.reshape(&[s[0], s[1], h, s[2] / h]).permute(&[0, 2, 1, 3])
-        };
-        let q = split(self.query.forward(ctx, queries));
-        let k = split(self.key.forward(ctx, keys));
-        let v = split(self.value.forward(ctx, values));
+        let q = self.heads(ctx, &self.query, queries);
+        let k = self.heads(ctx, &self.key, keys);
+        let v = self.heads(ctx, &self.value, values);
         let o = flash_attention(q, k, v, opts, &mut ctx.rng); // [B, H, L, D]
-        let (b, l, d) = (o.shape()[0], o.shape()[2], o.shape()[3]);
-        // [B, H, L, D] -> [B, L, H, D] -> [B, L, H * D]
-        let o = o.permute(&[0, 2, 1, 3]).reshape(&[b, l, h * d]);
-        self.out.forward(ctx, o)
+        self.merge(ctx, o)
+    }
+
+    /// Self-attention of `x` `[B, T, hidden]` with residual scores ([`residual_attention`]):
+    /// returns the output `[B, T, hidden]` and this layer's scores `[B, heads, T, T]`, which
+    /// the next layer takes as `prev`.
+    pub fn forward_residual<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        x: Var<'t>,
+        prev: Option<Var<'t>>,
+        opts: AttentionOptions,
+    ) -> (Var<'t>, Var<'t>) {
+        let q = self.heads(ctx, &self.query, x);
+        let k = self.heads(ctx, &self.key, x);
+        let v = self.heads(ctx, &self.value, x);
+        let (o, scores) = residual_attention(q, k, v, prev, opts, &mut ctx.rng);
+        (self.merge(ctx, o), scores)
     }
 }

@@ -1,6 +1,7 @@
 //! Scaled dot-product attention from the tape's plain ops: the `L x S` score matrix is built,
 //! masked, soft-maxed and multiplied by the values. The yardstick for [`flash_attention`]
-//! (tests, benchmarks), and the path for models that need the attention weights themselves.
+//! (tests, benchmarks), and the path for models that need the scores themselves (PatchTST's
+//! residual attention adds each layer's scores to the next layer's).
 //!
 //! [`flash_attention`]: crate::flash_attention
 
@@ -18,11 +19,28 @@ pub fn attention_reference<'t>(
     opts: AttentionOptions,
     rng: &mut Rng,
 ) -> Var<'t> {
+    residual_attention(q, k, v, None, opts, rng).0
+}
+
+/// Attention whose scores before the softmax, `scale q kᵀ (+ prev) (+ mask)` `[.., L, S]`, are
+/// returned beside the output (Liu et al.'s RealFormer "residual attention", as PatchTST uses
+/// it: the scores of one layer are `prev` of the next).
+pub fn residual_attention<'t>(
+    q: Var<'t>,
+    k: Var<'t>,
+    v: Var<'t>,
+    prev: Option<Var<'t>>,
+    opts: AttentionOptions,
+    rng: &mut Rng,
+) -> (Var<'t>, Var<'t>) {
     let qs = q.shape();
     let (l, e) = (qs[qs.len() - 2], qs[qs.len() - 1]);
     let s = k.shape()[qs.len() - 2];
     let scale = opts.scale.unwrap_or(1.0 / (e as f32).sqrt());
     let mut scores = q.matmul_t(k, false, true).mul_scalar(scale); // [.., L, S]
+    if let Some(p) = prev {
+        scores = scores.add(p);
+    }
     if opts.causal {
         let mask: Vec<f32> = (0..l * s)
             .map(|i| {
@@ -36,5 +54,5 @@ pub fn attention_reference<'t>(
         scores = scores.add(q.constant(Tensor::from_vec(&[l, s], mask)));
     }
     let weights = scores.softmax().dropout(opts.dropout, rng);
-    weights.matmul(v) // [.., L, S] · [.., S, D] -> [.., L, D]
+    (weights.matmul(v), scores) // [.., L, S] · [.., S, D] -> [.., L, D]
 }

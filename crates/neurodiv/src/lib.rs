@@ -40,6 +40,8 @@ pub mod models {
     pub use neurodiv_models_mlp::*;
     #[cfg(feature = "recurrent")]
     pub use neurodiv_models_recurrent::*;
+    #[cfg(feature = "transformer")]
+    pub use neurodiv_models_transformer::*;
 }
 
 /// Everything a forecasting script needs.

@@ -233,6 +233,8 @@ pub const CASES: &[Case] = &[
         ..nf("BiTCN", 3)
     },
     nf("TimesNet", 3),
+    nf("PatchTST", 3),
+    panel("iTransformer", "panel", 3),
 ];
 
 /// The recurrent mode of `model` (NeuralForecast's `recurrent=True`), against NeuralForecast's

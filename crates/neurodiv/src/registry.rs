@@ -114,6 +114,28 @@ fn entries() -> Vec<Entry> {
         v.push(entry!("conv", "BiTCN", m::BiTCN, m::BiTCNConfig));
         v.push(entry!("conv", "TimesNet", m::TimesNet, m::TimesNetConfig));
     }
+    #[cfg(feature = "transformer")]
+    {
+        use neurodiv_models_transformer as m;
+        v.push(entry!(
+            "transformer",
+            "VanillaTransformer",
+            m::VanillaTransformer,
+            m::VanillaTransformerConfig
+        ));
+        v.push(entry!(
+            "transformer",
+            "iTransformer",
+            m::iTransformer,
+            m::ITransformerConfig
+        ));
+        v.push(entry!(
+            "transformer",
+            "PatchTST",
+            m::PatchTST,
+            m::PatchTSTConfig
+        ));
+    }
     v
 }
 

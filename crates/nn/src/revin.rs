@@ -39,6 +39,33 @@ pub struct RevINStats {
     pub std: Tensor,
 }
 
+impl RevINStats {
+    /// The statistics of `[B, T, N]` windows (`T >= 1`), over time, per window and series.
+    pub fn of(x: &Tensor, eps: f32) -> Self {
+        let shape = x.shape();
+        let (rows, len, n) = (shape[0], shape[1], shape[2]);
+        let data = x.data(); // [B, T, N], row-major
+        let mut mean = vec![0.0f32; rows * n];
+        let mut std = vec![0.0f32; rows * n];
+        for b in 0..rows {
+            let window = &data[b * len * n..(b + 1) * len * n];
+            for s in 0..n {
+                let m = (0..len).map(|t| window[t * n + s]).sum::<f32>() / len as f32;
+                let var = (0..len)
+                    .map(|t| (window[t * n + s] - m).powi(2))
+                    .sum::<f32>()
+                    / len as f32;
+                mean[b * n + s] = m;
+                std[b * n + s] = (var + eps).sqrt();
+            }
+        }
+        RevINStats {
+            mean: Tensor::from_vec(&[rows, 1, n], mean),
+            std: Tensor::from_vec(&[rows, 1, n], std),
+        }
+    }
+}
+
 impl RevIN {
     /// Creates `{name}.affine_weight` and `{name}.affine_bias` for `features` series, eps 1e-5.
     pub fn new(store: &mut ParamStore, name: &str, features: usize) -> Self {
@@ -64,27 +91,7 @@ impl RevIN {
             "RevIN::norm: input {shape:?} is not [B, T, {}]",
             self.features
         );
-        let (rows, len, n) = (shape[0], shape[1], shape[2]);
-        let v = x.value();
-        let data = v.data(); // [B, T, N], row-major
-        let mut mean = vec![0.0f32; rows * n];
-        let mut std = vec![0.0f32; rows * n];
-        for b in 0..rows {
-            let window = &data[b * len * n..(b + 1) * len * n];
-            for s in 0..n {
-                let m = (0..len).map(|t| window[t * n + s]).sum::<f32>() / len as f32;
-                let var = (0..len)
-                    .map(|t| (window[t * n + s] - m).powi(2))
-                    .sum::<f32>()
-                    / len as f32;
-                mean[b * n + s] = m;
-                std[b * n + s] = (var + self.eps).sqrt();
-            }
-        }
-        let stats = RevINStats {
-            mean: Tensor::from_vec(&[rows, 1, n], mean),
-            std: Tensor::from_vec(&[rows, 1, n], std),
-        };
+        let stats = RevINStats::of(&x.value(), self.eps);
         let y = x
             .sub(ctx.constant(stats.mean.clone()))
             .div(ctx.constant(stats.std.clone()))

@@ -52,6 +52,22 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
             // Its default rate (1e-4) is sized for 1000 steps; the learning check runs 300.
             ("learning_rate", "0.001"),
         ],
+        "PatchTST" => vec![
+            ("hidden_size", "8"),
+            ("n_heads", "2"),
+            ("linear_hidden_size", "8"),
+            ("patch_len", "4"),
+            ("stride", "2"),
+            ("learning_rate", "0.001"),
+        ],
+        "iTransformer" => vec![("hidden_size", "8"), ("n_heads", "2"), ("d_ff", "8")],
+        "VanillaTransformer" => vec![
+            ("hidden_size", "8"),
+            ("n_head", "2"),
+            ("conv_hidden_size", "8"),
+            // Its default rate (1e-4) is sized for 5000 steps; the learning check runs 300.
+            ("learning_rate", "0.001"),
+        ],
         _ => Vec::new(),
     }
 }

@@ -1,0 +1,21 @@
+//! Transformer forecasting models, with NeuralForecast's names, defaults and semantics:
+//! VanillaTransformer, iTransformer and PatchTST. Attention is `neurodiv-attention`'s flash kernel; the input embedding
+//! is `neurodiv-nn`'s `DataEmbedding`.
+//!
+//! ```
+//! use neurodiv_core::NeuralModel;
+//! use neurodiv_models_transformer::{VanillaTransformer, VanillaTransformerConfig};
+//!
+//! // NeuralForecast's VanillaTransformer(h=12, input_size=24, max_steps=100).
+//! let model = VanillaTransformer::new(VanillaTransformerConfig::new(12, 24).max_steps(100)).unwrap();
+//! assert_eq!(model.name(), "VanillaTransformer");
+//! ```
+
+mod blocks;
+mod itransformer;
+mod patchtst;
+mod vanilla;
+
+pub use itransformer::{ITransformerConfig, iTransformer};
+pub use patchtst::{PatchTST, PatchTSTConfig};
+pub use vanilla::{VanillaTransformer, VanillaTransformerConfig};
