@@ -6,6 +6,9 @@
 //! - [`attention_reference`]: the same function from the tape's plain ops, the yardstick;
 //!   [`residual_attention`] also returns the scores (PatchTST's residual attention).
 //! - [`MultiHeadAttention`]: PyTorch-style projections around flash attention.
+//! - [`prob_attention`] and [`DistilLayer`]: Informer's ProbSparse attention and distilling.
+//! - [`auto_correlation`]: Autoformer's period-based dependencies.
+//! - [`FourierBlock`] and [`FourierCross`]: FEDformer's frequency-enhanced blocks.
 //!
 //! ```
 //! use neurodiv_attention::{AttentionOptions, attention_reference, flash_attention};
@@ -24,10 +27,16 @@
 //! assert!(fast.data().iter().zip(slow.data()).all(|(a, b)| (a - b).abs() < 1e-5));
 //! ```
 
+mod autocorrelation;
 mod flash;
+mod fourier;
 mod multihead;
+mod probsparse;
 mod reference;
 
+pub use autocorrelation::auto_correlation;
 pub use flash::{AttentionOptions, BLOCK_K, BLOCK_Q, flash_attention};
+pub use fourier::{FourierBlock, FourierCross, frequency_modes};
 pub use multihead::MultiHeadAttention;
+pub use probsparse::{DistilLayer, prob_attention};
 pub use reference::{attention_reference, residual_attention};

@@ -1,7 +1,9 @@
 //! Multi-head attention with PyTorch's layout and initialisation: NeuralForecast's
 //! `AttentionLayer` around its `FullAttention`.
 
-use crate::{AttentionOptions, flash_attention, residual_attention};
+use crate::{
+    AttentionOptions, auto_correlation, flash_attention, prob_attention, residual_attention,
+};
 use neurodiv_autodiff::Var;
 use neurodiv_kernels::Rng;
 use neurodiv_nn::{Ctx, Linear, ParamStore};
@@ -100,5 +102,76 @@ impl MultiHeadAttention {
         let v = self.heads(ctx, &self.value, x);
         let (o, scores) = residual_attention(q, k, v, prev, opts, &mut ctx.rng);
         (self.merge(ctx, o), scores)
+    }
+
+    /// [`prob_attention`] between the projections, as NeuralForecast's `AttentionLayer` around
+    /// its `ProbAttention`. That attention returns `[B, H, L, D]` where the full attention
+    /// returns `[B, L, H, D]`, and the layer reshapes either to `[B, L, H * D]` without a
+    /// transpose: the heads and positions of the ProbSparse output are interleaved before the
+    /// output projection. That changes results, so it is kept.
+    pub fn forward_prob<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        queries: Var<'t>,
+        keys: Var<'t>,
+        values: Var<'t>,
+        (factor, causal): (usize, bool),
+    ) -> Var<'t> {
+        let q = self.heads(ctx, &self.query, queries);
+        let k = self.heads(ctx, &self.key, keys);
+        let v = self.heads(ctx, &self.value, values);
+        let o = prob_attention(q, k, v, factor, causal, &mut ctx.rng); // [B, H, L, D]
+        let (b, h, l, d) = (o.shape()[0], o.shape()[1], o.shape()[2], o.shape()[3]);
+        // [B, H, L, D] read as [B, L, H * D] (NeuralForecast's `view`)
+        self.out.forward(ctx, o.reshape(&[b, l, h * d]))
+    }
+
+    /// [`auto_correlation`] between the projections, as NeuralForecast's
+    /// `AutoCorrelationLayer`: keys and values are cut to the queries' length `L`, or padded
+    /// with zeros to it; `training` picks the shared-delay path.
+    pub fn forward_autocorrelation<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        queries: Var<'t>,
+        keys: Var<'t>,
+        values: Var<'t>,
+        factor: usize,
+    ) -> Var<'t> {
+        let l = queries.shape()[1];
+        let s = keys.shape()[1];
+        let fit = |x: Var<'t>| {
+            if s >= l {
+                x.slice(1, 0, l)
+            } else {
+                x.pad(1, 0, l - s, 0.0)
+            }
+        };
+        // [B, T, H * E] -> [B, H * E, T]
+        let q = self.query.forward(ctx, queries).transpose(1, 2);
+        let k = fit(self.key.forward(ctx, keys)).transpose(1, 2);
+        let v = fit(self.value.forward(ctx, values)).transpose(1, 2);
+        let o = auto_correlation(q, k, v, factor, ctx.training()); // [B, H * E, L]
+        self.out.forward(ctx, o.transpose(1, 2)) // [B, L, H * E] -> [B, L, hidden]
+    }
+
+    /// A frequency-domain mixer between the projections, as NeuralForecast's
+    /// `AutoCorrelationLayer` around FEDformer's blocks: `inner` gets the projected queries
+    /// (and keys, when given) as `[B, H, E, T]` and returns `[B, H, E, L]`, which is read as
+    /// `[B, L, H * E]` without a transpose (NeuralForecast's `view`; it changes results, so it
+    /// is kept). The values are not projected: those blocks do not read them.
+    pub fn forward_frequency<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        queries: Var<'t>,
+        keys: Option<Var<'t>>,
+        inner: impl FnOnce(&Ctx<'t>, Var<'t>, Option<Var<'t>>) -> Var<'t>,
+    ) -> Var<'t> {
+        // [B, H, T, E] -> [B, H, E, T]
+        let q = self.heads(ctx, &self.query, queries).transpose(2, 3);
+        let k = keys.map(|k| self.heads(ctx, &self.key, k).transpose(2, 3));
+        let o = inner(ctx, q, k);
+        let (b, h, e, l) = (o.shape()[0], o.shape()[1], o.shape()[2], o.shape()[3]);
+        // [B, H, E, L] read as [B, L, H * E]
+        self.out.forward(ctx, o.reshape(&[b, l, h * e]))
     }
 }

@@ -81,12 +81,13 @@ fn gradcheck_arith_broadcast() {
 
 #[test]
 fn gradcheck_unary() {
-    // Values kept at least 0.02 away from the kinks of relu, abs and clamp(-0.5, 0.5).
+    // Values kept at least 0.02 away from the kinks of relu, elu, abs and clamp(-0.5, 0.5).
     let x = Tensor::from_vec(&[5, 3], (0..15).map(|i| i as f32 * 0.131 - 0.97).collect());
     let p = positive(&[5, 3], 5);
     type Op = for<'t> fn(Var<'t>) -> Var<'t>;
-    let ops: [Op; 10] = [
+    let ops: [Op; 11] = [
         |v| v.exp(),
+        |v| v.elu(),
         |v| v.tanh(),
         |v| v.sigmoid(),
         |v| v.softplus(),
@@ -103,6 +104,22 @@ fn gradcheck_unary() {
     assert_gradients(std::slice::from_ref(&p), |_, v| v[0].log());
     assert_gradients(std::slice::from_ref(&p), |_, v| v[0].sqrt());
     assert_gradients(std::slice::from_ref(&p), |_, v| v[0].pow(1.7));
+}
+
+#[test]
+fn elu_hand_case() {
+    let tape = Tape::new();
+    let y = tape
+        .constant(Tensor::from_vec(&[3], vec![-1.0, 0.0, 2.0]))
+        .elu();
+    let want = [(-1f32).exp_m1(), 0.0, 2.0];
+    assert!(
+        y.value()
+            .data()
+            .iter()
+            .zip(want)
+            .all(|(a, b)| (a - b).abs() < 1e-7)
+    );
 }
 
 #[test]

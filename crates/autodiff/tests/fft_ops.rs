@@ -4,7 +4,7 @@ mod common;
 
 use common::{assert_close, grads_of, rand};
 use neurodiv_autodiff::gradcheck::{GradCheck, assert_gradients};
-use neurodiv_autodiff::{Tensor, Var};
+use neurodiv_autodiff::{Tape, Tensor, Var};
 
 /// `Σ_t x[t] e^{-2πi f t / n}` of one row, in f64.
 fn dft(x: &[f32]) -> (Vec<f32>, Vec<f32>) {
@@ -124,4 +124,24 @@ fn complex_abs_is_the_modulus_with_zero_gradient_at_zero() {
     assert_close(y.data(), &[5., 0., 1.], 1e-6);
     assert_close(g[0].data(), &[0.6, 0., -1.], 1e-6);
     assert_close(g[1].data(), &[0.8, 0., 0.], 1e-6);
+}
+
+#[test]
+fn complex_tanh_hand_case_and_gradients() {
+    let tape = Tape::new();
+    let (re, im) = (
+        tape.constant(Tensor::from_vec(&[3], vec![0.5, -1.0, 30.0])),
+        tape.constant(Tensor::from_vec(&[3], vec![0.25, 2.0, 1.0])),
+    );
+    let (r, m) = Var::complex_tanh(re, im);
+    // Python's cmath.tanh(0.5 + 0.25j), cmath.tanh(-1 + 2j); tanh(30 + i) is 1 in f32.
+    let want_r = [0.485_487_3f32, -1.166_736_3, 1.0];
+    let want_m = [0.198_055_4f32, -0.243_458_2, 0.0];
+    for i in 0..3 {
+        assert!((r.value().data()[i] - want_r[i]).abs() < 1e-5, "re {i}");
+        assert!((m.value().data()[i] - want_m[i]).abs() < 1e-5, "im {i}");
+    }
+    let x = [rand(&[2, 3], 31), rand(&[2, 3], 32)];
+    assert_gradients(&x, |_, v| Var::complex_tanh(v[0], v[1]).0);
+    assert_gradients(&x, |_, v| Var::complex_tanh(v[0], v[1]).1);
 }

@@ -335,6 +335,17 @@ pub mod check {
         Ok(())
     }
 
+    /// An error unless `value` is odd (a centred window).
+    pub fn odd(field: &'static str, value: usize) -> Result<(), CoreError> {
+        if value.is_multiple_of(2) {
+            return Err(CoreError::Config {
+                field,
+                reason: format!("must be odd, got {value}"),
+            });
+        }
+        Ok(())
+    }
+
     /// An error unless `0 <= p < 1` (a dropout probability).
     pub fn probability(field: &'static str, p: f32) -> Result<(), CoreError> {
         if !(0.0..1.0).contains(&p) {

@@ -16,7 +16,7 @@ use neurodiv_core::{
     BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
 };
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Ctx, Linear, ParamId, ParamStore};
+use neurodiv_nn::{Ctx, Linear, ParamId, ParamStore, series_decomp};
 use serde::{Deserialize, Serialize};
 
 macro_rules! linear_model {
@@ -106,12 +106,7 @@ impl DLinear {
     /// Builds the model with parameters initialised from `config.base.random_seed`.
     pub fn new(config: DLinearConfig) -> Result<Self, CoreError> {
         config.base.validate()?;
-        if config.moving_avg_window == 0 || config.moving_avg_window.is_multiple_of(2) {
-            return Err(CoreError::Config {
-                field: "moving_avg_window",
-                reason: format!("must be odd, got {}", config.moving_avg_window),
-            });
-        }
+        neurodiv_core::check::odd("moving_avg_window", config.moving_avg_window)?;
         let mut rng = Rng::new(config.base.random_seed);
         let mut store = ParamStore::new();
         let trend = linear(&mut store, "linear_trend", &config.base, &mut rng);
@@ -126,16 +121,7 @@ impl DLinear {
 
     fn map<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
         let x = batch.insample_y; // [B, L]
-        let l = self.config.base.input_size;
-        let half = (self.config.moving_avg_window - 1) / 2;
-        // Moving average with the edges repeated: [B, half + L + half] -> [B, L].
-        let front = x.slice(1, 0, 1).repeat(1, half);
-        let end = x.slice(1, l - 1, l).repeat(1, half);
-        let padded = Var::concat(&[front, x, end], 1).unsqueeze(1); // [B, 1, L + 2*half]
-        let trend = padded
-            .avg_pool1d(self.config.moving_avg_window, 1, 0, false)
-            .squeeze(1); // [B, L]
-        let season = x.sub(trend);
+        let (season, trend) = series_decomp(x, self.config.moving_avg_window);
         self.trend
             .forward(ctx, trend)
             .add(self.season.forward(ctx, season))

@@ -2,10 +2,22 @@
 //! `TransEncoder`, `TransDecoderLayer`, `TransDecoder`): post-norm residual blocks of
 //! multi-head attention and a position-wise feed-forward network.
 
-use neurodiv_attention::{AttentionOptions, MultiHeadAttention};
+use neurodiv_attention::{AttentionOptions, DistilLayer, MultiHeadAttention};
 use neurodiv_autodiff::Var;
+use neurodiv_core::check::{at_least_one, probability};
+use neurodiv_core::{BaseConfig, CoreError, WindowBatch};
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Activation, Ctx, Dropout, LayerNorm, Linear, ParamStore};
+use neurodiv_nn::{Activation, Ctx, DataEmbedding, Dropout, LayerNorm, Linear, ParamStore};
+
+/// The attention a model's layers use.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    /// Flash attention, unmasked, with dropout on the weights.
+    Full,
+    /// Informer's ProbSparse attention with its sampling `factor` (causal in the decoder's
+    /// self-attention, no dropout: NeuralForecast's `ProbAttention` never applies its own).
+    ProbSparse { factor: usize },
+}
 
 /// Sizes shared by the layers of one model.
 #[derive(Debug, Clone, Copy)]
@@ -16,16 +28,33 @@ pub(crate) struct Dims {
     pub ff: usize,
     pub dropout: f32,
     pub activation: Activation,
+    pub kind: Kind,
 }
 
 impl Dims {
-    /// Unmasked attention with the model's dropout on the weights. NeuralForecast's
-    /// `FullAttention` only masks when it is handed a mask, and its models hand none (not even
-    /// to the decoder's self-attention), so every attention here is unmasked.
+    /// Options of [`Kind::Full`]: unmasked, with the model's dropout on the weights.
+    /// NeuralForecast's `FullAttention` only masks when it is handed a mask, and its models hand
+    /// none (not even to the decoder's self-attention), so every full attention is unmasked.
     fn attention(&self) -> AttentionOptions {
         AttentionOptions {
             dropout: self.dropout,
             ..Default::default()
+        }
+    }
+
+    /// `mha` on queries `q` and keys/values `kv`; `decoder_self` marks the decoder's
+    /// self-attention.
+    fn attend<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        mha: &MultiHeadAttention,
+        q: Var<'t>,
+        kv: Var<'t>,
+        decoder_self: bool,
+    ) -> Var<'t> {
+        match self.kind {
+            Kind::Full => mha.forward(ctx, q, kv, kv, self.attention()),
+            Kind::ProbSparse { factor } => mha.forward_prob(ctx, q, kv, kv, (factor, decoder_self)),
         }
     }
 
@@ -102,7 +131,7 @@ impl EncoderLayer {
 
     /// `[B, T, H] -> [B, T, H]`
     pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, dims: Dims, x: Var<'t>) -> Var<'t> {
-        let a = self.attention.forward(ctx, x, x, x, dims.attention());
+        let a = dims.attend(ctx, &self.attention, x, x, false);
         let x = x.add(Dropout { p: dims.dropout }.forward(ctx, a));
         let x = self.norm1.forward(ctx, x);
         let y = self.ff.forward(ctx, dims, x);
@@ -110,27 +139,47 @@ impl EncoderLayer {
     }
 }
 
-/// A stack of [`EncoderLayer`]s and a final layer norm.
+/// A stack of [`EncoderLayer`]s, with a distilling layer after each but the last when
+/// distilling (Informer), and a final layer norm.
 #[derive(Debug, Clone)]
 pub(crate) struct Encoder {
     layers: Vec<EncoderLayer>,
+    distil: Vec<DistilLayer>,
     norm: LayerNorm,
 }
 
 impl Encoder {
-    /// Creates `{name}.attn_layers.{i}.*` and `{name}.norm.*`.
-    pub fn new(store: &mut ParamStore, name: &str, n: usize, dims: Dims, rng: &mut Rng) -> Self {
+    /// Creates `{name}.attn_layers.{i}.*`, `{name}.conv_layers.{i}.*` (with `distil`) and
+    /// `{name}.norm.*`.
+    pub fn new(
+        store: &mut ParamStore,
+        name: &str,
+        (n, distil): (usize, bool),
+        dims: Dims,
+        rng: &mut Rng,
+    ) -> Self {
         let layers = (0..n)
             .map(|i| EncoderLayer::new(store, &format!("{name}.attn_layers.{i}"), dims, rng))
             .collect();
+        let convs = if distil { n - 1 } else { 0 };
+        let distil = (0..convs)
+            .map(|i| DistilLayer::new(store, &format!("{name}.conv_layers.{i}"), dims.hidden, rng))
+            .collect();
         let norm = LayerNorm::new(store, &format!("{name}.norm"), dims.hidden);
-        Encoder { layers, norm }
+        Encoder {
+            layers,
+            distil,
+            norm,
+        }
     }
 
-    /// `[B, T, H] -> [B, T, H]`
+    /// `[B, T, H] -> [B, T', H]` (`T' = T` without distilling).
     pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, dims: Dims, mut x: Var<'t>) -> Var<'t> {
-        for layer in &self.layers {
+        for (i, layer) in self.layers.iter().enumerate() {
             x = layer.forward(ctx, dims, x);
+            if let Some(d) = self.distil.get(i) {
+                x = d.forward(ctx, x); // [B, T, H] -> [B, (T + 1) / 2 + 1, H]
+            }
         }
         self.norm.forward(ctx, x)
     }
@@ -160,12 +209,10 @@ impl DecoderLayer {
     /// `x` `[B, T, H]`, `cross` `[B, S, H]` -> `[B, T, H]`
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, dims: Dims, x: Var<'t>, cross: Var<'t>) -> Var<'t> {
         let drop = Dropout { p: dims.dropout };
-        let a = self.self_attention.forward(ctx, x, x, x, dims.attention());
+        let a = dims.attend(ctx, &self.self_attention, x, x, true);
         let x = x.add(drop.forward(ctx, a));
         let x = self.norms[0].forward(ctx, x);
-        let a = self
-            .cross_attention
-            .forward(ctx, x, cross, cross, dims.attention());
+        let a = dims.attend(ctx, &self.cross_attention, x, cross, false);
         let x = x.add(drop.forward(ctx, a));
         let x = self.norms[1].forward(ctx, x);
         let y = self.ff.forward(ctx, dims, x);
@@ -224,4 +271,114 @@ impl Decoder {
         let x = self.norm.forward(ctx, x);
         self.projection.forward(ctx, x)
     }
+}
+
+/// The encoder-decoder of VanillaTransformer and Informer: both inputs embedded with
+/// [`DataEmbedding`] (values, positions, future exogenous columns); the decoder reads the last
+/// `label` inputs followed by `h` zeros, and its last `h` outputs are the forecast.
+#[derive(Debug, Clone)]
+pub(crate) struct EncoderDecoder {
+    enc_embedding: DataEmbedding,
+    dec_embedding: DataEmbedding,
+    encoder: Encoder,
+    decoder: Decoder,
+}
+
+impl EncoderDecoder {
+    /// `layers` = (encoder layers, distil, decoder layers).
+    pub fn new(
+        store: &mut ParamStore,
+        b: &BaseConfig,
+        dims: Dims,
+        (enc, distil, dec): (usize, bool, usize),
+        rng: &mut Rng,
+    ) -> Self {
+        let exog = b.futr_exog_list.len();
+        let embedding = |name: &str, store: &mut ParamStore, rng: &mut Rng| {
+            DataEmbedding::new(store, name, (1, exog, dims.hidden), true, dims.dropout, rng)
+        };
+        let enc_embedding = embedding("enc_embedding", store, rng);
+        let dec_embedding = embedding("dec_embedding", store, rng);
+        let encoder = Encoder::new(store, "encoder", (enc, distil), dims, rng);
+        let out = b.output_multiplier();
+        let decoder = Decoder::new(store, "decoder", dec, out, dims, rng);
+        EncoderDecoder {
+            enc_embedding,
+            dec_embedding,
+            encoder,
+            decoder,
+        }
+    }
+
+    /// The forecast `[B, h, m]` of a univariate batch.
+    pub fn forward<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        dims: Dims,
+        batch: &WindowBatch<'t>,
+        (h, l, label): (usize, usize, usize),
+    ) -> Var<'t> {
+        let y = batch.insample_y.unsqueeze(2); // [B, L] -> [B, L, 1]
+        // [B, L + h, F] -> [B, L, F] and [B, label + h, F]
+        let enc_mark = batch.futr_exog.map(|f| f.slice(1, 0, l));
+        let dec_mark = batch.futr_exog.map(|f| f.slice(1, l - label, l + h));
+        // The last `label` inputs, then zeros for the horizon: [B, L, 1] -> [B, label + h, 1]
+        let x_dec = y.slice(1, l - label, l).pad(1, 0, h, 0.0);
+        let enc = self.enc_embedding.forward(ctx, y, enc_mark); // [B, L, H]
+        let enc = self.encoder.forward(ctx, dims, enc); // [B, L', H]
+        let dec = self.dec_embedding.forward(ctx, x_dec, dec_mark); // [B, label + h, H]
+        let out = self.decoder.forward(ctx, dims, dec, enc); // [B, label + h, m]
+        out.slice(1, label, label + h) // [B, h, m]
+    }
+}
+
+/// `ceil(input_size * multiplier)`: the decoder's look-back of VanillaTransformer and Informer.
+pub(crate) fn label_len(input_size: usize, multiplier: f32) -> usize {
+    (input_size as f64 * multiplier as f64).ceil() as usize
+}
+
+/// The checks VanillaTransformer and Informer share: `dims` (counts at least 1, `heads` at
+/// most `hidden`, dropout a probability, ReLU or GELU), the layer counts, and a decoder
+/// look-back of 1 to `input_size - 1` steps from a multiplier in (0, 1).
+pub(crate) fn check_encoder_decoder(
+    b: &BaseConfig,
+    dims: Dims,
+    layers: (usize, usize),
+    multiplier: f32,
+) -> Result<(), CoreError> {
+    b.validate()?;
+    for (field, v) in [
+        ("hidden_size", dims.hidden),
+        ("n_head", dims.heads),
+        ("conv_hidden_size", dims.ff),
+        ("encoder_layers", layers.0),
+        ("decoder_layers", layers.1),
+    ] {
+        at_least_one(field, v)?;
+    }
+    probability("dropout", dims.dropout)?;
+    let bad = |field, reason: String| Err(CoreError::Config { field, reason });
+    if dims.hidden < dims.heads {
+        return bad(
+            "n_head",
+            format!("must not exceed hidden_size ({})", dims.hidden),
+        );
+    }
+    let label = label_len(b.input_size, multiplier);
+    if !(multiplier > 0.0 && multiplier < 1.0) || label == 0 || label >= b.input_size {
+        return bad(
+            "decoder_input_size_multiplier",
+            format!(
+                "must be in (0, 1) and give 1 to input_size - 1 decoder inputs (got {multiplier}: {label} of {})",
+                b.input_size
+            ),
+        );
+    }
+    if !matches!(dims.activation, Activation::ReLU | Activation::GELU) {
+        return bad(
+            "activation",
+            format!("must be ReLU or GELU, got {}", dims.activation),
+        );
+    }
+    Ok(())
 }

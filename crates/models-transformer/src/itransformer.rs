@@ -9,7 +9,7 @@
 //! column, mapped from `input_size + h` steps). A linear map turns each series' token into its
 //! `h` outputs, which are de-normalised.
 
-use crate::blocks::{Dims, Encoder};
+use crate::blocks::{Dims, Encoder, Kind};
 use neurodiv_autodiff::Var;
 use neurodiv_core::check::{at_least_one, probability};
 use neurodiv_core::{
@@ -88,6 +88,7 @@ impl ITransformerConfig {
             ff: self.d_ff,
             dropout: self.dropout,
             activation: Activation::GELU,
+            kind: Kind::Full,
         }
     }
 }
@@ -133,7 +134,13 @@ impl iTransformer {
         );
         let futr_embedding = (!b.futr_exog_list.is_empty())
             .then(|| Linear::new(&mut store, "futr_embedding", l + h, hidden, true, &mut rng));
-        let encoder = Encoder::new(&mut store, "encoder", config.e_layers, dims, &mut rng);
+        let encoder = Encoder::new(
+            &mut store,
+            "encoder",
+            (config.e_layers, false),
+            dims,
+            &mut rng,
+        );
         let projector = Linear::new(&mut store, "projector", hidden, h * m, true, &mut rng);
         Ok(iTransformer {
             config,

@@ -1,5 +1,5 @@
 //! Transformer forecasting models, with NeuralForecast's names, defaults and semantics:
-//! VanillaTransformer, iTransformer and PatchTST. Attention is `neurodiv-attention`'s flash kernel; the input embedding
+//! VanillaTransformer, Informer, Autoformer, FEDformer, iTransformer and PatchTST. Attention is `neurodiv-attention`'s flash kernel; the input embedding
 //! is `neurodiv-nn`'s `DataEmbedding`.
 //!
 //! ```
@@ -11,11 +11,18 @@
 //! assert_eq!(model.name(), "VanillaTransformer");
 //! ```
 
+mod autoformer;
 mod blocks;
+mod decomposition;
+mod fedformer;
+mod informer;
 mod itransformer;
 mod patchtst;
 mod vanilla;
 
+pub use autoformer::{Autoformer, AutoformerConfig};
+pub use fedformer::{FEDformer, FEDformerConfig};
+pub use informer::{Informer, InformerConfig};
 pub use itransformer::{ITransformerConfig, iTransformer};
 pub use patchtst::{PatchTST, PatchTSTConfig};
 pub use vanilla::{VanillaTransformer, VanillaTransformerConfig};

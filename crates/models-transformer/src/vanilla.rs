@@ -13,13 +13,12 @@
 //! built with `mask_flag=True` but handed no mask, and the flash kernel it calls then masks
 //! nothing. The zeros of the horizon can therefore attend to each other and to the label part.
 
-use crate::blocks::{Decoder, Dims, Encoder};
-use neurodiv_core::check::{at_least_one, probability};
+use crate::blocks::{Dims, EncoderDecoder, Kind, check_encoder_decoder, label_len};
 use neurodiv_core::{
     BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
 };
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Activation, Ctx, DataEmbedding, ParamStore};
+use neurodiv_nn::{Activation, Ctx, ParamStore};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of [`VanillaTransformer`], with NeuralForecast's defaults.
@@ -68,47 +67,18 @@ impl VanillaTransformerConfig {
 
     /// The decoder's look-back, `ceil(input_size * decoder_input_size_multiplier)`.
     pub fn label_len(&self) -> usize {
-        (self.base.input_size as f64 * self.decoder_input_size_multiplier as f64).ceil() as usize
+        label_len(self.base.input_size, self.decoder_input_size_multiplier)
     }
 
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CoreError> {
-        self.base.validate()?;
-        for (field, v) in [
-            ("hidden_size", self.hidden_size),
-            ("n_head", self.n_head),
-            ("conv_hidden_size", self.conv_hidden_size),
-            ("encoder_layers", self.encoder_layers),
-            ("decoder_layers", self.decoder_layers),
-        ] {
-            at_least_one(field, v)?;
-        }
-        probability("dropout", self.dropout)?;
-        let bad = |field, reason: String| Err(CoreError::Config { field, reason });
-        if self.hidden_size < self.n_head {
-            return bad(
-                "n_head",
-                format!("must not exceed hidden_size ({})", self.hidden_size),
-            );
-        }
-        let m = self.decoder_input_size_multiplier;
-        let label = self.label_len();
-        if !(m > 0.0 && m < 1.0) || label == 0 || label >= self.base.input_size {
-            return bad(
-                "decoder_input_size_multiplier",
-                format!(
-                    "must be in (0, 1) and give 1 to input_size - 1 decoder inputs (got {m}, {label} of {})",
-                    self.base.input_size
-                ),
-            );
-        }
-        if !matches!(self.activation, Activation::ReLU | Activation::GELU) {
-            return bad(
-                "activation",
-                format!("must be ReLU or GELU, got {}", self.activation),
-            );
-        }
-        Ok(())
+        let layers = (self.encoder_layers, self.decoder_layers);
+        check_encoder_decoder(
+            &self.base,
+            self.dims(),
+            layers,
+            self.decoder_input_size_multiplier,
+        )
     }
 
     fn dims(&self) -> Dims {
@@ -118,6 +88,7 @@ impl VanillaTransformerConfig {
             ff: self.conv_hidden_size,
             dropout: self.dropout,
             activation: self.activation,
+            kind: Kind::Full,
         }
     }
 }
@@ -138,50 +109,18 @@ neurodiv_core::config_setters!(VanillaTransformerConfig {
 pub struct VanillaTransformer {
     config: VanillaTransformerConfig,
     store: ParamStore,
-    enc_embedding: DataEmbedding,
-    dec_embedding: DataEmbedding,
-    encoder: Encoder,
-    decoder: Decoder,
+    net: EncoderDecoder,
 }
 
 impl VanillaTransformer {
     /// Builds the model with parameters initialised from `config.base.random_seed`.
     pub fn new(config: VanillaTransformerConfig) -> Result<Self, CoreError> {
         config.validate()?;
-        let b = &config.base;
-        let dims = config.dims();
-        let mut rng = Rng::new(b.random_seed);
+        let mut rng = Rng::new(config.base.random_seed);
         let mut store = ParamStore::new();
-        let exog = b.futr_exog_list.len();
-        let mut embedding = |name: &str, store: &mut ParamStore| {
-            DataEmbedding::new(
-                store,
-                name,
-                (1, exog, dims.hidden),
-                true,
-                dims.dropout,
-                &mut rng,
-            )
-        };
-        let enc_embedding = embedding("enc_embedding", &mut store);
-        let dec_embedding = embedding("dec_embedding", &mut store);
-        let encoder = Encoder::new(&mut store, "encoder", config.encoder_layers, dims, &mut rng);
-        let decoder = Decoder::new(
-            &mut store,
-            "decoder",
-            config.decoder_layers,
-            b.output_multiplier(),
-            dims,
-            &mut rng,
-        );
-        Ok(VanillaTransformer {
-            config,
-            store,
-            enc_embedding,
-            dec_embedding,
-            encoder,
-            decoder,
-        })
+        let layers = (config.encoder_layers, false, config.decoder_layers);
+        let net = EncoderDecoder::new(&mut store, &config.base, config.dims(), layers, &mut rng);
+        Ok(VanillaTransformer { config, store, net })
     }
 
     /// The config.
@@ -207,18 +146,10 @@ impl NeuralModel for VanillaTransformer {
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
-        let (h, l) = (self.config.base.h, self.config.base.input_size);
-        let (label, dims) = (self.config.label_len(), self.config.dims());
-        let y = batch.insample_y.unsqueeze(2); // [B, L] -> [B, L, 1]
-        // [B, L + h, F] -> [B, L, F] and [B, label + h, F]
-        let enc_mark = batch.futr_exog.map(|f| f.slice(1, 0, l));
-        let dec_mark = batch.futr_exog.map(|f| f.slice(1, l - label, l + h));
-        // The last `label` inputs, then zeros for the horizon: [B, L, 1] -> [B, label + h, 1]
-        let x_dec = y.slice(1, l - label, l).pad(1, 0, h, 0.0);
-        let enc = self.enc_embedding.forward(ctx, y, enc_mark); // [B, L, H]
-        let enc = self.encoder.forward(ctx, dims, enc);
-        let dec = self.dec_embedding.forward(ctx, x_dec, dec_mark); // [B, label + h, H]
-        let out = self.decoder.forward(ctx, dims, dec, enc); // [B, label + h, m]
-        out.slice(1, label, label + h).into() // [B, h, m]
+        let b = &self.config.base;
+        let sizes = (b.h, b.input_size, self.config.label_len());
+        self.net
+            .forward(ctx, self.config.dims(), batch, sizes)
+            .into()
     }
 }

@@ -5,7 +5,8 @@ use neurodiv_autodiff::{Tape, Tensor};
 use neurodiv_core::{NeuralModel, WindowBatch};
 use neurodiv_kernels::Rng;
 use neurodiv_models_transformer::{
-    ITransformerConfig, PatchTST, PatchTSTConfig, VanillaTransformer, VanillaTransformerConfig,
+    Autoformer, AutoformerConfig, FEDformer, FEDformerConfig, ITransformerConfig, Informer,
+    InformerConfig, PatchTST, PatchTSTConfig, VanillaTransformer, VanillaTransformerConfig,
     iTransformer,
 };
 use neurodiv_nn::Ctx;
@@ -28,6 +29,14 @@ fn parameter_counts_match_neuralforecast() {
         292_449
     );
     assert_eq!(count(&VanillaTransformer::new(futr(vt)).unwrap()), 292_961);
+    assert_eq!(
+        count(&Informer::new(InformerConfig::new(12, 24)).unwrap()),
+        341_985
+    );
+    // NeuralForecast counts 364,289: one per complex weight of its three Fourier blocks
+    // (3 x 24,576), stored here as real and imaginary parts.
+    let fed = FEDformerConfig::new(12, 24);
+    assert_eq!(count(&FEDformer::new(fed).unwrap()), 364_289 + 3 * 24_576);
     let it = ITransformerConfig::new(12, 24).n_series(2);
     assert_eq!(count(&iTransformer::new(it.clone()).unwrap()), 6_324_748);
     let mut it = it;
@@ -75,6 +84,39 @@ fn outputs_have_the_horizon_and_loss_shape_with_and_without_exogenous_columns() 
             .conv_hidden_size(4);
         for exog in [false, true] {
             let c = if exog { futr(vt.clone()) } else { vt.clone() };
+            let mut inf = InformerConfig::new(h, l)
+                .hidden_size(8)
+                .n_head(2)
+                .conv_hidden_size(4);
+            inf.distil = !exog;
+            if exog {
+                inf.base.futr_exog_list = vec!["a".into(), "b".into()];
+            }
+            let y = outputs(&Informer::new(inf).unwrap(), 3);
+            assert_eq!(y.shape(), [3, h, 1], "Informer h={h} L={l} exog={exog}");
+            assert!(y.all_finite());
+            let mut af = AutoformerConfig::new(h, l)
+                .hidden_size(8)
+                .n_head(2)
+                .conv_hidden_size(4)
+                .moving_avg_window(if exog { 3 } else { 25 });
+            if exog {
+                af.base.futr_exog_list = vec!["a".into()];
+            }
+            let y = outputs(&Autoformer::new(af).unwrap(), 3);
+            assert_eq!(y.shape(), [3, h, 1], "Autoformer h={h} L={l} exog={exog}");
+            assert!(y.all_finite());
+            let mut fed = FEDformerConfig::new(h, l)
+                .hidden_size(16)
+                .conv_hidden_size(4)
+                .modes(if exog { 2 } else { 64 });
+            if exog {
+                fed.base.futr_exog_list = vec!["a".into()];
+                fed.mode_select = "low".into();
+            }
+            let y = outputs(&FEDformer::new(fed).unwrap(), 3);
+            assert_eq!(y.shape(), [3, h, 1], "FEDformer h={h} L={l} exog={exog}");
+            assert!(y.all_finite());
             let y = outputs(&VanillaTransformer::new(c).unwrap(), 3);
             assert_eq!(
                 y.shape(),

@@ -116,4 +116,76 @@ impl<'t> Var<'t> {
             vec![needs[0].then(|| part(&a)), needs[1].then(|| part(&b))]
         })
     }
+
+    /// The complex hyperbolic tangent of `re + i im`, elementwise, as `(re, im)`:
+    /// `tanh(a + ib) = (sinh 2a + i sin 2b) / (cosh 2a + cos 2b)` (`torch.tanh` on complex
+    /// tensors; FEDformer's cross attention). Poles (`a = 0`, `b = π/2 + kπ`) give infinities as
+    /// in PyTorch. The gradient follows from `tanh' = 1 - tanh²` (the function is holomorphic).
+    pub fn complex_tanh(re: Var<'t>, im: Var<'t>) -> (Var<'t>, Var<'t>) {
+        let (a, b) = (re.value(), im.value());
+        assert_eq!(
+            a.shape(),
+            b.shape(),
+            "complex_tanh: re and im differ in shape"
+        );
+        let n = a.numel();
+        let (mut yr, mut yi) = (vec![0.0f32; n], vec![0.0f32; n]);
+        for i in 0..n {
+            let (x, y) = (a.data()[i] as f64, b.data()[i] as f64);
+            let (r, m) = if x.abs() > 20.0 {
+                (x.signum(), 0.0) // |tanh - sign| < e^-40
+            } else {
+                let d = (2.0 * x).cosh() + (2.0 * y).cos();
+                ((2.0 * x).sinh() / d, (2.0 * y).sin() / d)
+            };
+            (yr[i], yi[i]) = (r as f32, m as f32);
+        }
+        let (tr, ti) = (
+            Tensor::from_vec(a.shape(), yr),
+            Tensor::from_vec(a.shape(), yi),
+        );
+        // f' = 1 - tanh² = (1 - r² + m²) - i 2 r m; per output part, the gradients of (a, b):
+        // d re/da = Re f', d re/db = -Im f', d im/da = Im f', d im/db = Re f'.
+        let derivative = move |r: &Tensor, m: &Tensor| -> (Vec<f32>, Vec<f32>) {
+            r.data()
+                .iter()
+                .zip(m.data())
+                .map(|(&r, &m)| (1.0 - r * r + m * m, -2.0 * r * m))
+                .unzip()
+        };
+        let grads = |(fr, fi): &(Vec<f32>, Vec<f32>), g: &Tensor, imag_part: bool| {
+            let (ga, gb): (Vec<f32>, Vec<f32>) = g
+                .data()
+                .iter()
+                .zip(fr.iter().zip(fi))
+                .map(|(&g, (&p, &q))| {
+                    if imag_part {
+                        (g * q, g * p)
+                    } else {
+                        (g * p, -g * q)
+                    }
+                })
+                .unzip();
+            (ga, gb)
+        };
+        let shape = a.shape().to_vec();
+        let (r1, m1) = (tr.clone(), ti.clone());
+        let out_re = re.tape.record(tr.clone(), &[re, im], move |g, _| {
+            let (ga, gb) = grads(&derivative(&r1, &m1), g, false);
+            vec![
+                Some(Tensor::from_vec(&shape, ga)),
+                Some(Tensor::from_vec(&shape, gb)),
+            ]
+        });
+        let shape = a.shape().to_vec();
+        let (r2, m2) = (tr, ti.clone());
+        let out_im = re.tape.record(ti, &[re, im], move |g, _| {
+            let (ga, gb) = grads(&derivative(&r2, &m2), g, true);
+            vec![
+                Some(Tensor::from_vec(&shape, ga)),
+                Some(Tensor::from_vec(&shape, gb)),
+            ]
+        });
+        (out_re, out_im)
+    }
 }

@@ -134,6 +134,28 @@ impl<'t> Var<'t> {
         })
     }
 
+    /// ELU with `alpha = 1`: `x` where `x > 0`, else `e^x - 1` (PyTorch's `nn.ELU()`).
+    pub fn elu(self) -> Var<'t> {
+        let x = self.value();
+        let y = apply(&x, |xs, out| {
+            for (o, &v) in out.iter_mut().zip(xs) {
+                *o = if v > 0.0 { v } else { v.exp_m1() };
+            }
+        });
+        let yc = y.clone();
+        self.tape.record(y, &[self], move |g, _| {
+            // d/dx: 1 where x > 0, else e^x = y + 1.
+            let gx = x
+                .data()
+                .iter()
+                .zip(yc.data())
+                .zip(g.data())
+                .map(|((&v, &yv), &gv)| if v > 0.0 { gv } else { gv * (yv + 1.0) })
+                .collect();
+            vec![Some(Tensor::from_vec(x.shape(), gx))]
+        })
+    }
+
     /// Exact GELU.
     pub fn gelu(self) -> Var<'t> {
         let x = self.value();

@@ -60,8 +60,14 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
             ("stride", "2"),
             ("learning_rate", "0.001"),
         ],
+        "FEDformer" => vec![
+            ("hidden_size", "16"),
+            ("conv_hidden_size", "8"),
+            ("modes", "4"),
+            ("learning_rate", "0.001"),
+        ],
         "iTransformer" => vec![("hidden_size", "8"), ("n_heads", "2"), ("d_ff", "8")],
-        "VanillaTransformer" => vec![
+        "VanillaTransformer" | "Informer" | "Autoformer" => vec![
             ("hidden_size", "8"),
             ("n_head", "2"),
             ("conv_hidden_size", "8"),
