@@ -1,5 +1,5 @@
 //! Transformer forecasting models, with NeuralForecast's names, defaults and semantics:
-//! VanillaTransformer, Informer, Autoformer, FEDformer, iTransformer and PatchTST. Attention is `neurodiv-attention`'s flash kernel; the input embedding
+//! VanillaTransformer, Informer, Autoformer, FEDformer, PatchTST, iTransformer and TimeXer. Attention is `neurodiv-attention`'s flash kernel; the input embedding
 //! is `neurodiv-nn`'s `DataEmbedding`.
 //!
 //! ```
@@ -18,6 +18,7 @@ mod fedformer;
 mod informer;
 mod itransformer;
 mod patchtst;
+mod timexer;
 mod vanilla;
 
 pub use autoformer::{Autoformer, AutoformerConfig};
@@ -25,4 +26,5 @@ pub use fedformer::{FEDformer, FEDformerConfig};
 pub use informer::{Informer, InformerConfig};
 pub use itransformer::{ITransformerConfig, iTransformer};
 pub use patchtst::{PatchTST, PatchTSTConfig};
+pub use timexer::{TimeXer, TimeXerConfig};
 pub use vanilla::{VanillaTransformer, VanillaTransformerConfig};

@@ -6,8 +6,8 @@ use neurodiv_core::{NeuralModel, WindowBatch};
 use neurodiv_kernels::Rng;
 use neurodiv_models_transformer::{
     Autoformer, AutoformerConfig, FEDformer, FEDformerConfig, ITransformerConfig, Informer,
-    InformerConfig, PatchTST, PatchTSTConfig, VanillaTransformer, VanillaTransformerConfig,
-    iTransformer,
+    InformerConfig, PatchTST, PatchTSTConfig, TimeXer, TimeXerConfig, VanillaTransformer,
+    VanillaTransformerConfig, iTransformer,
 };
 use neurodiv_nn::Ctx;
 
@@ -42,6 +42,11 @@ fn parameter_counts_match_neuralforecast() {
     let mut it = it;
     it.base.futr_exog_list = vec!["a".into()];
     assert_eq!(count(&iTransformer::new(it).unwrap()), 6_343_692);
+    let tx = TimeXerConfig::new(12, 24).n_series(2);
+    assert_eq!(count(&TimeXer::new(tx.clone()).unwrap()), 8_443_404);
+    let mut tx = tx;
+    tx.base.hist_exog_list = vec!["a".into()];
+    assert_eq!(count(&TimeXer::new(tx).unwrap()), 8_443_404);
     // NeuralForecast counts 404,623: its three layers' fixed attention scales are parameters.
     assert_eq!(
         count(&PatchTST::new(PatchTSTConfig::new(12, 24)).unwrap()),
@@ -69,8 +74,14 @@ fn outputs(model: &dyn NeuralModel, rows: usize) -> Tensor {
             Some(n) => var(&[rows, f, l + h, n]),
             None => var(&[rows, l + h, f]),
         }),
-        hist_exog: None,
-        stat_exog: None,
+        hist_exog: match (n, b.hist_exog_list.len()) {
+            (Some(n), x) if x > 0 => Some(var(&[rows, x, l, n])),
+            _ => None,
+        },
+        stat_exog: match (n, b.stat_exog_list.len()) {
+            (Some(n), s) if s > 0 => Some(var(&[n, s])),
+            _ => None,
+        },
     };
     model.forward(&mut ctx, &batch).y.value()
 }
@@ -141,6 +152,19 @@ fn outputs_have_the_horizon_and_loss_shape_with_and_without_exogenous_columns() 
                 .revin_affine(exog);
             let y = outputs(&PatchTST::new(pt).unwrap(), 3);
             assert_eq!(y.shape(), [3, h, 1], "PatchTST h={h} L={l}");
+            assert!(y.all_finite());
+            let mut tx = TimeXerConfig::new(h, l)
+                .n_series(3)
+                .hidden_size(8)
+                .n_heads(2)
+                .d_ff(4)
+                .patch_len(l.min(4));
+            if exog {
+                tx.base.hist_exog_list = vec!["a".into(), "b".into()];
+                tx.base.stat_exog_list = vec!["s".into()];
+            }
+            let y = outputs(&TimeXer::new(tx).unwrap(), 2);
+            assert_eq!(y.shape(), [2, h, 3, 1], "TimeXer h={h} L={l} exog={exog}");
             assert!(y.all_finite());
             let y = outputs(&iTransformer::new(it).unwrap(), 2);
             assert_eq!(

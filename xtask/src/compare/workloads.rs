@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The models both libraries have, in the registry's order. RLinear is ours alone.
-pub const MODELS: [&str; 18] = [
+pub const MODELS: [&str; 25] = [
     "MLP",
     "NHITS",
     "NBEATS",
@@ -26,6 +26,13 @@ pub const MODELS: [&str; 18] = [
     "TCN",
     "BiTCN",
     "TimesNet",
+    "VanillaTransformer",
+    "Informer",
+    "Autoformer",
+    "FEDformer",
+    "PatchTST",
+    "iTransformer",
+    "TimeXer",
 ];
 
 /// Series and length of the synthetic panel.
@@ -195,6 +202,19 @@ impl Config {
             ],
             "BiTCN" => vec![("hidden_size", json!(8))],
             "TimesNet" => vec![("hidden_size", json!(16)), ("conv_hidden_size", json!(16))],
+            "VanillaTransformer" | "Informer" | "Autoformer" | "FEDformer" => {
+                vec![("hidden_size", json!(16)), ("conv_hidden_size", json!(16))]
+            }
+            "PatchTST" => vec![
+                ("hidden_size", json!(16)),
+                ("n_heads", json!(4)),
+                ("linear_hidden_size", json!(32)),
+            ],
+            "iTransformer" | "TimeXer" => vec![
+                ("hidden_size", json!(32)),
+                ("n_heads", json!(4)),
+                ("d_ff", json!(64)),
+            ],
             _ => Vec::new(),
         };
         o.push(("windows_batch_size", json!(32)));

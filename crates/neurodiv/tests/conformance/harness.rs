@@ -66,6 +66,12 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
             ("modes", "4"),
             ("learning_rate", "0.001"),
         ],
+        "TimeXer" => vec![
+            ("hidden_size", "8"),
+            ("n_heads", "2"),
+            ("d_ff", "8"),
+            ("patch_len", "4"),
+        ],
         "iTransformer" => vec![("hidden_size", "8"), ("n_heads", "2"), ("d_ff", "8")],
         "VanillaTransformer" | "Informer" | "Autoformer" => vec![
             ("hidden_size", "8"),
