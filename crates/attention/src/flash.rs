@@ -16,6 +16,7 @@
 use neurodiv_autodiff::{Tensor, Var};
 use neurodiv_kernels::{Rng, Trans, elementwise, gemm_serial};
 use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// Queries per block.
 pub const BLOCK_Q: usize = 64;
@@ -214,6 +215,7 @@ fn backward_pair(
     let mut sc = vec![0.0f32; BLOCK_Q * BLOCK_K];
     let mut pr = vec![0.0f32; BLOCK_Q * BLOCK_K];
     let mut dp = vec![0.0f32; BLOCK_Q * BLOCK_K];
+    let mut z = vec![0.0f32; BLOCK_Q * BLOCK_K];
     for j0 in (0..dm.s).step_by(BLOCK_K) {
         let bc = BLOCK_K.min(dm.s - j0);
         let (gk_b, gv_b) = (
@@ -233,11 +235,17 @@ fn backward_pair(
                 srow.iter_mut().for_each(|x| *x -= l);
                 elementwise::exp(srow, &mut pr[r * bc..(r + 1) * bc]);
             }
-            // sc <- the dropped-out weights A ∘ Z.
-            for r in 0..br {
-                for c in 0..bc {
-                    sc[r * bc + c] = pr[r * bc + c] * dm.keep(n, i0 + r, j0 + c);
-                }
+            // z <- the dropout factors Z of the block (none without dropout); sc <- A ∘ Z.
+            let z = &mut z[..if dm.drop.is_some() { br * bc } else { 0 }];
+            for (i, f) in z.iter_mut().enumerate() {
+                *f = dm.keep(n, i0 + i / bc, j0 + i % bc);
+            }
+            if z.is_empty() {
+                sc.copy_from_slice(pr);
+            } else {
+                sc.iter_mut()
+                    .zip(pr.iter().zip(z.iter()))
+                    .for_each(|(s, (p, f))| *s = p * f);
             }
             let (q_b, go_b) = (&t.q[i0 * e..(i0 + br) * e], &t.go[i0 * d..(i0 + br) * d]);
             // dV [bc, D] += (A ∘ Z)ᵀ [bc, br] · dO [br, D]
@@ -246,9 +254,18 @@ fn backward_pair(
             gemm_serial(Trans::N, Trans::T, br, bc, d, 1.0, go_b, v_b, 0.0, dp);
             // dS = A ∘ (dP ∘ Z - D_i)
             for r in 0..br {
-                for c in 0..bc {
-                    let i = r * bc + c;
-                    dp[i] = pr[i] * (dp[i] * dm.keep(n, i0 + r, j0 + c) - rowdot[i0 + r]);
+                let row = r * bc..(r + 1) * bc;
+                let di = rowdot[i0 + r];
+                let (dpr, prr) = (&mut dp[row.clone()], &pr[row.clone()]);
+                if z.is_empty() {
+                    dpr.iter_mut()
+                        .zip(prr)
+                        .for_each(|(g, p)| *g = p * (*g - di));
+                } else {
+                    let zr = &z[row];
+                    dpr.iter_mut()
+                        .zip(prr.iter().zip(zr))
+                        .for_each(|(g, (p, f))| *g = p * (*g * f - di));
                 }
             }
             // dQ [br, E] += scale dS [br, bc] · K [bc, E]
@@ -257,6 +274,29 @@ fn backward_pair(
             // dK [bc, E] += scale dSᵀ [bc, br] · Q [br, E]
             gemm_serial(Trans::T, Trans::N, bc, e, br, dm.scale, dp, q_b, 1.0, gk_b);
         }
+    }
+}
+
+/// Pair `n`'s `rows x width` block of `src` stored `[batch, rows, heads, width]`: borrowed when
+/// `heads == 1` (the rows are contiguous), gathered otherwise.
+fn pair_rows(src: &[f32], n: usize, (rows, width, heads): (usize, usize, usize)) -> Cow<'_, [f32]> {
+    if heads == 1 {
+        return Cow::Borrowed(&src[n * rows * width..(n + 1) * rows * width]);
+    }
+    let (b, h) = (n / heads, n % heads);
+    let mut v = Vec::with_capacity(rows * width);
+    for i in 0..rows {
+        let at = ((b * rows + i) * heads + h) * width;
+        v.extend_from_slice(&src[at..at + width]);
+    }
+    Cow::Owned(v)
+}
+
+/// Writes head `h`'s `rows x width` block into one batch entry's rows `[rows, heads, width]`.
+fn put_rows(dst: &mut [f32], h: usize, (rows, width, heads): (usize, usize, usize), src: &[f32]) {
+    for i in 0..rows {
+        let at = (i * heads + h) * width;
+        dst[at..at + width].copy_from_slice(&src[i * width..(i + 1) * width]);
     }
 }
 
@@ -286,12 +326,64 @@ pub fn flash_attention<'t>(
             && qs[r - 1] == ks[r - 1],
         "flash_attention: q {qs:?}, k {ks:?}, v {vs:?} do not fit [.., L, E], [.., S, E], [.., S, D]"
     );
-    let (l, s, e, d) = (qs[r - 2], ks[r - 2], qs[r - 1], vs[r - 1]);
+    let pairs: usize = qs[..r - 2].iter().product();
+    let sizes = (qs[r - 2], ks[r - 2], qs[r - 1], vs[r - 1]);
+    let mut out_shape = qs.clone();
+    out_shape[r - 1] = vs[r - 1];
+    attend(q, k, v, (pairs, 1), sizes, &out_shape, opts, rng)
+}
+
+/// [`flash_attention`] on the heads of projected sequences, without moving them apart:
+/// `q` `[B, L, H, E]`, `k` `[B, S, H, E]`, `v` `[B, S, H, D]` -> `[B, L, H, D]` (the layout of
+/// a linear projection to `H * E` features, reshaped). Same values as
+/// [`flash_attention`] on the `[B, H, T, E]` transposes, transposed back.
+///
+/// # Panics
+/// When the shapes do not fit together or an axis is empty (a bug of the caller).
+pub fn flash_attention_heads<'t>(
+    q: Var<'t>,
+    k: Var<'t>,
+    v: Var<'t>,
+    opts: AttentionOptions,
+    rng: &mut Rng,
+) -> Var<'t> {
+    let (qs, ks, vs) = (q.shape(), k.shape(), v.shape());
+    assert!(
+        qs.len() == 4
+            && ks.len() == 4
+            && vs.len() == 4
+            && qs[0] == ks[0]
+            && qs[2] == ks[2]
+            && qs[3] == ks[3]
+            && ks[..3] == vs[..3],
+        "flash_attention_heads: q {qs:?}, k {ks:?}, v {vs:?} do not fit [B, L, H, E], [B, S, H, E], [B, S, H, D]"
+    );
+    let (heads, pairs) = (qs[2], qs[0] * qs[2]);
+    let sizes = (qs[1], ks[1], qs[3], vs[3]);
+    let out_shape = [qs[0], qs[1], qs[2], vs[3]];
+    attend(q, k, v, (pairs, heads), sizes, &out_shape, opts, rng)
+}
+
+/// The op behind both layouts: `pairs` (batch x heads) of sizes `(L, S, E, D)`, heads
+/// interleaved in the rows when `heads > 1`.
+#[allow(clippy::too_many_arguments)]
+fn attend<'t>(
+    q: Var<'t>,
+    k: Var<'t>,
+    v: Var<'t>,
+    (pairs, heads): (usize, usize),
+    (l, s, e, d): (usize, usize, usize, usize),
+    out_shape: &[usize],
+    opts: AttentionOptions,
+    rng: &mut Rng,
+) -> Var<'t> {
     assert!(
         l > 0 && s > 0 && e > 0 && d > 0,
-        "flash_attention: empty axis in q {qs:?}, k {ks:?}, v {vs:?}"
+        "flash_attention: empty axis in q {:?}, k {:?}, v {:?}",
+        q.shape(),
+        k.shape(),
+        v.shape()
     );
-    let pairs: usize = qs[..r - 2].iter().product();
     let drop = (opts.dropout > 0.0 && q.tape().is_training()).then(|| {
         assert!(
             opts.dropout < 1.0,
@@ -310,45 +402,74 @@ pub fn flash_attention<'t>(
         drop,
     };
     let (qt, kt, vt) = (q.value(), k.value(), v.value());
+    let (ql, kl, vl, ol) = ((l, e, heads), (s, e, heads), (s, d, heads), (l, d, heads));
+    // One task per batch entry (its heads in turn), writing only its own rows: the outputs
+    // need no second buffer, and each pair is computed alike with any number of threads.
     let mut o = vec![0.0f32; pairs * l * d];
-    let mut lse = vec![0.0f32; pairs * l];
-    {
-        let (qd, kd, vd) = (qt.data(), kt.data(), vt.data());
-        o.par_chunks_mut(l * d)
-            .zip(lse.par_chunks_mut(l))
-            .enumerate()
-            .for_each(|(n, (o, lse))| {
+    let mut lse = vec![0.0f32; pairs * l]; // [pairs, L]
+    o.par_chunks_mut(heads * l * d)
+        .zip(lse.par_chunks_mut(heads * l))
+        .enumerate()
+        .for_each(|(b, (oc, lc))| {
+            let mut block = vec![0.0f32; l * d];
+            for h in 0..heads {
+                let n = b * heads + h;
                 let (qn, kn, vn) = (
-                    &qd[n * l * e..(n + 1) * l * e],
-                    &kd[n * s * e..(n + 1) * s * e],
-                    &vd[n * s * d..(n + 1) * s * d],
+                    pair_rows(qt.data(), n, ql),
+                    pair_rows(kt.data(), n, kl),
+                    pair_rows(vt.data(), n, vl),
                 );
-                forward_pair(&dm, n, qn, kn, vn, o, lse);
-            });
-    }
-    let mut out_shape = qs.clone();
-    out_shape[r - 1] = d;
-    let out = Tensor::from_vec(&out_shape, o);
+                forward_pair(
+                    &dm,
+                    n,
+                    &qn,
+                    &kn,
+                    &vn,
+                    &mut block,
+                    &mut lc[h * l..(h + 1) * l],
+                );
+                put_rows(oc, h, ol, &block);
+            }
+        });
+    let out = Tensor::from_vec(out_shape, o);
     let ot = out.clone();
+    let (qs, ks, vs) = (
+        qt.shape().to_vec(),
+        kt.shape().to_vec(),
+        vt.shape().to_vec(),
+    );
     q.tape().custom_op(out, &[q, k, v], move |g, _needs| {
-        let (qd, kd, vd, od, gd) = (qt.data(), kt.data(), vt.data(), ot.data(), g.data());
         let mut gq = vec![0.0f32; pairs * l * e];
         let mut gk = vec![0.0f32; pairs * s * e];
         let mut gv = vec![0.0f32; pairs * s * d];
-        gq.par_chunks_mut(l * e)
-            .zip(gk.par_chunks_mut(s * e))
-            .zip(gv.par_chunks_mut(s * d))
+        gq.par_chunks_mut(heads * l * e)
+            .zip(gk.par_chunks_mut(heads * s * e))
+            .zip(gv.par_chunks_mut(heads * s * d))
             .enumerate()
-            .for_each(|(n, ((gq, gk), gv))| {
-                let saved = Saved {
-                    q: &qd[n * l * e..(n + 1) * l * e],
-                    k: &kd[n * s * e..(n + 1) * s * e],
-                    v: &vd[n * s * d..(n + 1) * s * d],
-                    o: &od[n * l * d..(n + 1) * l * d],
-                    lse: &lse[n * l..(n + 1) * l],
-                    go: &gd[n * l * d..(n + 1) * l * d],
-                };
-                backward_pair(&dm, n, saved, gq, gk, gv);
+            .for_each(|(b, ((gqc, gkc), gvc))| {
+                let (mut bq, mut bk, mut bv) = (
+                    vec![0.0f32; l * e],
+                    vec![0.0f32; s * e],
+                    vec![0.0f32; s * d],
+                );
+                for h in 0..heads {
+                    let n = b * heads + h;
+                    let saved = Saved {
+                        q: &pair_rows(qt.data(), n, ql),
+                        k: &pair_rows(kt.data(), n, kl),
+                        v: &pair_rows(vt.data(), n, vl),
+                        o: &pair_rows(ot.data(), n, ol),
+                        lse: &lse[n * l..(n + 1) * l],
+                        go: &pair_rows(g.data(), n, ol),
+                    };
+                    for buf in [&mut bq, &mut bk, &mut bv] {
+                        buf.fill(0.0);
+                    }
+                    backward_pair(&dm, n, saved, &mut bq, &mut bk, &mut bv);
+                    put_rows(gqc, h, ql, &bq);
+                    put_rows(gkc, h, kl, &bk);
+                    put_rows(gvc, h, vl, &bv);
+                }
             });
         vec![
             Some(Tensor::from_vec(&qs, gq)),

@@ -35,7 +35,7 @@ mod probsparse;
 mod reference;
 
 pub use autocorrelation::auto_correlation;
-pub use flash::{AttentionOptions, BLOCK_K, BLOCK_Q, flash_attention};
+pub use flash::{AttentionOptions, BLOCK_K, BLOCK_Q, flash_attention, flash_attention_heads};
 pub use fourier::{FourierBlock, FourierCross, frequency_modes};
 pub use multihead::MultiHeadAttention;
 pub use probsparse::{DistilLayer, prob_attention};

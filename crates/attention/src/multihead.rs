@@ -2,7 +2,7 @@
 //! `AttentionLayer` around its `FullAttention`.
 
 use crate::{
-    AttentionOptions, auto_correlation, flash_attention, prob_attention, residual_attention,
+    AttentionOptions, auto_correlation, flash_attention_heads, prob_attention, residual_attention,
 };
 use neurodiv_autodiff::Var;
 use neurodiv_kernels::Rng;
@@ -80,11 +80,21 @@ impl MultiHeadAttention {
         values: Var<'t>,
         opts: AttentionOptions,
     ) -> Var<'t> {
-        let q = self.heads(ctx, &self.query, queries);
-        let k = self.heads(ctx, &self.key, keys);
-        let v = self.heads(ctx, &self.value, values);
-        let o = flash_attention(q, k, v, opts, &mut ctx.rng); // [B, H, L, D]
-        self.merge(ctx, o)
+        // [B, T, H * E] -> [B, T, H, E]: the kernel reads the heads in place.
+        let split = |proj: &Linear, x: Var<'t>| {
+            let y = proj.forward(ctx, x);
+            let (b, t, f) = (y.shape()[0], y.shape()[1], y.shape()[2]);
+            y.reshape(&[b, t, self.heads, f / self.heads])
+        };
+        let (q, k, v) = (
+            split(&self.query, queries),
+            split(&self.key, keys),
+            split(&self.value, values),
+        );
+        let o = flash_attention_heads(q, k, v, opts, &mut ctx.rng); // [B, L, H, D]
+        let (b, l) = (o.shape()[0], o.shape()[1]);
+        self.out
+            .forward(ctx, o.reshape(&[b, l, self.heads * o.shape()[3]])) // [B, L, H * D]
     }
 
     /// Self-attention of `x` `[B, T, hidden]` with residual scores ([`residual_attention`]):

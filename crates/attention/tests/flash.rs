@@ -172,3 +172,33 @@ fn same_bits_with_one_and_two_threads() {
         assert_eq!(a.data(), b.data());
     }
 }
+
+#[test]
+fn the_heads_layout_gives_the_same_bits_as_the_transposed_one() {
+    let (b, l, s, h, e, d) = (2, 70, 45, 3, 8, 5);
+    let (q, k, v) = (
+        rand(&[b, l, h, e], 1),
+        rand(&[b, s, h, e], 2),
+        rand(&[b, s, h, d], 3),
+    );
+    let opts = AttentionOptions {
+        causal: true,
+        dropout: 0.2,
+        scale: None,
+    };
+    let tape = Tape::new();
+    let [qv, kv, vv] = [&q, &k, &v].map(|t| tape.param(t.clone()));
+    let a = neurodiv_attention::flash_attention_heads(qv, kv, vv, opts, &mut Rng::new(5));
+    let p = [0, 2, 1, 3];
+    let (tq, tk, tv) = (qv.permute(&p), kv.permute(&p), vv.permute(&p));
+    let bref = flash_attention(tq, tk, tv, opts, &mut Rng::new(5)).permute(&p);
+    assert_eq!(a.value().data(), bref.value().data());
+    let w = tape.constant(rand(&a.shape(), 9));
+    let (ga, gb) = (
+        tape.backward(a.mul(w).sum_all()),
+        tape.backward(bref.mul(w).sum_all()),
+    );
+    for x in [qv, kv, vv] {
+        assert_eq!(ga.get(x).unwrap().data(), gb.get(x).unwrap().data());
+    }
+}

@@ -225,8 +225,22 @@ impl Tape {
         self.backward_with(root, seed)
     }
 
+    /// [`backward`](Self::backward) for a training step that reads no value after it: each
+    /// value computed by an op is released as soon as the walk has passed it (the values of
+    /// leaves stay), so memory falls during the backward instead of rising by the gradients.
+    /// Such a value reads as an empty tensor afterwards.
+    pub fn backward_releasing(&self, root: Var<'_>) -> Grads {
+        assert!(self.grad_enabled, "backward on a no_grad tape");
+        let seed = Tensor::ones(root.value().shape());
+        self.walk(root, seed, true)
+    }
+
     /// Back-propagates from `root` seeded with the gradient `seed` (same shape as `root`).
     pub fn backward_with(&self, root: Var<'_>, seed: Tensor) -> Grads {
+        self.walk(root, seed, false)
+    }
+
+    fn walk(&self, root: Var<'_>, seed: Tensor, release: bool) -> Grads {
         assert!(
             std::ptr::eq(root.tape, self),
             "backward: variable from another tape"
@@ -257,6 +271,9 @@ impl Tape {
                         let parts = bw(&g, &needs).into_iter();
                         add_parts(&mut grads, &nodes, &parents, &needs, parts);
                     }
+                }
+                if release {
+                    nodes[id].value = Tensor::zeros(&[0]);
                 }
             } else if nodes[id].parents.is_empty() && nodes[id].requires_grad {
                 // A leaf: keep its gradient.

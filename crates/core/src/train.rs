@@ -239,7 +239,7 @@ impl<'a> Trainer<'a> {
                 loss: loss_value,
             });
         }
-        let mut grads = tape.backward(loss);
+        let mut grads = tape.backward_releasing(loss);
         let mut grads = ctx.param_grads(&mut grads);
         let buffer_updates = ctx.take_buffer_updates();
         drop(ctx);

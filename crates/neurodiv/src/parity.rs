@@ -233,6 +233,11 @@ pub const CASES: &[Case] = &[
         ..nf("BiTCN", 3)
     },
     nf("TimesNet", 3),
+    Case {
+        note: "robust scaler",
+        overrides: &[("scaler_type", r#""robust""#)],
+        ..nf("VanillaTransformer", 3)
+    },
     nf("PatchTST", 3),
     panel("iTransformer", "panel", 3),
 ];
