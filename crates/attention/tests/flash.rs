@@ -202,3 +202,25 @@ fn the_heads_layout_gives_the_same_bits_as_the_transposed_one() {
         assert_eq!(ga.get(x).unwrap().data(), gb.get(x).unwrap().data());
     }
 }
+
+#[test]
+fn residual_attention_gradients_match_finite_differences() {
+    use neurodiv_attention::residual_attention;
+    let inputs = [
+        rand(&[2, 4, 3], 1),
+        rand(&[2, 5, 3], 2),
+        rand(&[2, 5, 2], 3),
+        rand(&[2, 4, 5], 4),
+    ];
+    let opts = AttentionOptions::default();
+    GradCheck::default()
+        .check(&inputs, |_, v| {
+            residual_attention(v[0], v[1], v[2], Some(v[3]), opts, &mut Rng::new(1)).0
+        })
+        .unwrap();
+    GradCheck::default()
+        .check(&inputs, |_, v| {
+            residual_attention(v[0], v[1], v[2], Some(v[3]), opts, &mut Rng::new(1)).1
+        })
+        .unwrap();
+}

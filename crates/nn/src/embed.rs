@@ -85,11 +85,16 @@ impl DataEmbedding {
 
     /// `x` `[B, L, c_in]` and the exogenous columns `x_mark` `[B, L, exog]` -> `[B, L, hidden]`.
     pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, x: Var<'t>, x_mark: Option<Var<'t>>) -> Var<'t> {
-        let l = x.shape()[1];
-        let x = x.transpose(1, 2); // [B, L, C] -> [B, C, L]
-        // Circular padding by one on each side: [B, C, L] -> [B, C, L + 2]
-        let x = Var::concat(&[x.slice(2, l - 1, l), x, x.slice(2, 0, 1)], 2);
-        let mut e = self.token.forward(ctx, x).transpose(1, 2); // [B, H, L] -> [B, L, H]
+        let (b, l, c) = (x.shape()[0], x.shape()[1], x.shape()[2]);
+        // The convolution as a product with the windows, which keeps time before channels.
+        // Circular padding by one: [B, L, C] -> [B, L + 2, C]
+        let x = Var::concat(&[x.slice(1, l - 1, l), x, x.slice(1, 0, 1)], 1);
+        // Windows of three steps: -> [B, L, C, 3] -> [B, L, C * 3]
+        let windows = x.unfold(1, 3, 1).reshape(&[b, l, c * 3]);
+        let w = ctx.p(self.token.weight);
+        let hidden = w.shape()[0];
+        let w = w.reshape(&[hidden, c * 3]); // [H, C, 3] -> [H, C * 3]
+        let mut e = windows.linear(w, None); // [B, L, H]
         if self.positions {
             let dim = e.shape()[2];
             e = e.add(ctx.constant(positional_table(l, dim))); // + [L, H]
