@@ -4,10 +4,8 @@
 
 use neurodiv_attention::{AttentionOptions, DistilLayer, MultiHeadAttention};
 use neurodiv_autodiff::Var;
-use neurodiv_core::check::{at_least_one, probability};
-use neurodiv_core::{BaseConfig, CoreError, WindowBatch};
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Activation, Ctx, DataEmbedding, Dropout, LayerNorm, Linear, ParamStore};
+use neurodiv_nn::{Activation, Ctx, Dropout, LayerNorm, Linear, ParamStore};
 
 /// The attention a model's layers use.
 #[derive(Debug, Clone, Copy)]
@@ -74,20 +72,21 @@ impl Dims {
 /// `dropout(conv2(dropout(act(conv1(x)))))` with kernel-1 convolutions, i.e. linear maps of the
 /// last axis (the same parameter count and initialisation as PyTorch's `Conv1d(.., 1)`).
 #[derive(Debug, Clone)]
-struct FeedForward {
+pub(crate) struct FeedForward {
     conv1: Linear,
     conv2: Linear,
 }
 
 impl FeedForward {
-    fn new(store: &mut ParamStore, name: &str, dims: Dims, rng: &mut Rng) -> Self {
+    /// Creates `{name}.conv1` and `{name}.conv2`, with biases unless `bias` is false.
+    pub fn new(store: &mut ParamStore, name: &str, dims: Dims, bias: bool, rng: &mut Rng) -> Self {
         FeedForward {
             conv1: Linear::new(
                 store,
                 &format!("{name}.conv1"),
                 dims.hidden,
                 dims.ff,
-                true,
+                bias,
                 rng,
             ),
             conv2: Linear::new(
@@ -95,13 +94,14 @@ impl FeedForward {
                 &format!("{name}.conv2"),
                 dims.ff,
                 dims.hidden,
-                true,
+                bias,
                 rng,
             ),
         }
     }
 
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, dims: Dims, x: Var<'t>) -> Var<'t> {
+    /// `[B, T, H] -> [B, T, H]`
+    pub fn forward<'t>(&self, ctx: &mut Ctx<'t>, dims: Dims, x: Var<'t>) -> Var<'t> {
         let drop = Dropout { p: dims.dropout };
         let y = dims.activation.apply(self.conv1.forward(ctx, x)); // [B, T, H] -> [B, T, ff]
         let y = drop.forward(ctx, y);
@@ -123,7 +123,7 @@ impl EncoderLayer {
     pub fn new(store: &mut ParamStore, name: &str, dims: Dims, rng: &mut Rng) -> Self {
         EncoderLayer {
             attention: dims.mha(store, &format!("{name}.attention"), rng),
-            ff: FeedForward::new(store, name, dims, rng),
+            ff: FeedForward::new(store, name, dims, true, rng),
             norm1: LayerNorm::new(store, &format!("{name}.norm1"), dims.hidden),
             norm2: LayerNorm::new(store, &format!("{name}.norm2"), dims.hidden),
         }
@@ -200,7 +200,7 @@ impl DecoderLayer {
         DecoderLayer {
             self_attention: dims.mha(store, &format!("{name}.self_attention"), rng),
             cross_attention: dims.mha(store, &format!("{name}.cross_attention"), rng),
-            ff: FeedForward::new(store, name, dims, rng),
+            ff: FeedForward::new(store, name, dims, true, rng),
             norms: [1, 2, 3]
                 .map(|i| LayerNorm::new(store, &format!("{name}.norm{i}"), dims.hidden)),
         }
@@ -271,114 +271,4 @@ impl Decoder {
         let x = self.norm.forward(ctx, x);
         self.projection.forward(ctx, x)
     }
-}
-
-/// The encoder-decoder of VanillaTransformer and Informer: both inputs embedded with
-/// [`DataEmbedding`] (values, positions, future exogenous columns); the decoder reads the last
-/// `label` inputs followed by `h` zeros, and its last `h` outputs are the forecast.
-#[derive(Debug, Clone)]
-pub(crate) struct EncoderDecoder {
-    enc_embedding: DataEmbedding,
-    dec_embedding: DataEmbedding,
-    encoder: Encoder,
-    decoder: Decoder,
-}
-
-impl EncoderDecoder {
-    /// `layers` = (encoder layers, distil, decoder layers).
-    pub fn new(
-        store: &mut ParamStore,
-        b: &BaseConfig,
-        dims: Dims,
-        (enc, distil, dec): (usize, bool, usize),
-        rng: &mut Rng,
-    ) -> Self {
-        let exog = b.futr_exog_list.len();
-        let embedding = |name: &str, store: &mut ParamStore, rng: &mut Rng| {
-            DataEmbedding::new(store, name, (1, exog, dims.hidden), true, dims.dropout, rng)
-        };
-        let enc_embedding = embedding("enc_embedding", store, rng);
-        let dec_embedding = embedding("dec_embedding", store, rng);
-        let encoder = Encoder::new(store, "encoder", (enc, distil), dims, rng);
-        let out = b.output_multiplier();
-        let decoder = Decoder::new(store, "decoder", dec, out, dims, rng);
-        EncoderDecoder {
-            enc_embedding,
-            dec_embedding,
-            encoder,
-            decoder,
-        }
-    }
-
-    /// The forecast `[B, h, m]` of a univariate batch.
-    pub fn forward<'t>(
-        &self,
-        ctx: &mut Ctx<'t>,
-        dims: Dims,
-        batch: &WindowBatch<'t>,
-        (h, l, label): (usize, usize, usize),
-    ) -> Var<'t> {
-        let y = batch.insample_y.unsqueeze(2); // [B, L] -> [B, L, 1]
-        // [B, L + h, F] -> [B, L, F] and [B, label + h, F]
-        let enc_mark = batch.futr_exog.map(|f| f.slice(1, 0, l));
-        let dec_mark = batch.futr_exog.map(|f| f.slice(1, l - label, l + h));
-        // The last `label` inputs, then zeros for the horizon: [B, L, 1] -> [B, label + h, 1]
-        let x_dec = y.slice(1, l - label, l).pad(1, 0, h, 0.0);
-        let enc = self.enc_embedding.forward(ctx, y, enc_mark); // [B, L, H]
-        let enc = self.encoder.forward(ctx, dims, enc); // [B, L', H]
-        let dec = self.dec_embedding.forward(ctx, x_dec, dec_mark); // [B, label + h, H]
-        let out = self.decoder.forward(ctx, dims, dec, enc); // [B, label + h, m]
-        out.slice(1, label, label + h) // [B, h, m]
-    }
-}
-
-/// `ceil(input_size * multiplier)`: the decoder's look-back of VanillaTransformer and Informer.
-pub(crate) fn label_len(input_size: usize, multiplier: f32) -> usize {
-    (input_size as f64 * multiplier as f64).ceil() as usize
-}
-
-/// The checks VanillaTransformer and Informer share: `dims` (counts at least 1, `heads` at
-/// most `hidden`, dropout a probability, ReLU or GELU), the layer counts, and a decoder
-/// look-back of 1 to `input_size - 1` steps from a multiplier in (0, 1).
-pub(crate) fn check_encoder_decoder(
-    b: &BaseConfig,
-    dims: Dims,
-    layers: (usize, usize),
-    multiplier: f32,
-) -> Result<(), CoreError> {
-    b.validate()?;
-    for (field, v) in [
-        ("hidden_size", dims.hidden),
-        ("n_head", dims.heads),
-        ("conv_hidden_size", dims.ff),
-        ("encoder_layers", layers.0),
-        ("decoder_layers", layers.1),
-    ] {
-        at_least_one(field, v)?;
-    }
-    probability("dropout", dims.dropout)?;
-    let bad = |field, reason: String| Err(CoreError::Config { field, reason });
-    if dims.hidden < dims.heads {
-        return bad(
-            "n_head",
-            format!("must not exceed hidden_size ({})", dims.hidden),
-        );
-    }
-    let label = label_len(b.input_size, multiplier);
-    if !(multiplier > 0.0 && multiplier < 1.0) || label == 0 || label >= b.input_size {
-        return bad(
-            "decoder_input_size_multiplier",
-            format!(
-                "must be in (0, 1) and give 1 to input_size - 1 decoder inputs (got {multiplier}: {label} of {})",
-                b.input_size
-            ),
-        );
-    }
-    if !matches!(dims.activation, Activation::ReLU | Activation::GELU) {
-        return bad(
-            "activation",
-            format!("must be ReLU or GELU, got {}", dims.activation),
-        );
-    }
-    Ok(())
 }

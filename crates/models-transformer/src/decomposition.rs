@@ -4,7 +4,7 @@
 //! seasonal remainder; the encoder keeps the seasonal parts, the decoder also sums the trends,
 //! projected by a circular convolution, onto a trend initialised from the input.
 
-use crate::blocks::Dims;
+use crate::blocks::{Dims, FeedForward};
 use neurodiv_attention::{FourierBlock, FourierCross, MultiHeadAttention};
 use neurodiv_autodiff::Var;
 use neurodiv_core::{BaseConfig, WindowBatch};
@@ -81,44 +81,6 @@ impl SeasonalNorm {
     }
 }
 
-/// The feed-forward pair of kernel-1 convolutions without bias.
-#[derive(Debug, Clone)]
-struct FeedForward {
-    conv1: Linear,
-    conv2: Linear,
-}
-
-impl FeedForward {
-    fn new(store: &mut ParamStore, name: &str, dims: Dims, rng: &mut Rng) -> Self {
-        FeedForward {
-            conv1: Linear::new(
-                store,
-                &format!("{name}.conv1"),
-                dims.hidden,
-                dims.ff,
-                false,
-                rng,
-            ),
-            conv2: Linear::new(
-                store,
-                &format!("{name}.conv2"),
-                dims.ff,
-                dims.hidden,
-                false,
-                rng,
-            ),
-        }
-    }
-
-    fn forward<'t>(&self, ctx: &mut Ctx<'t>, dims: Dims, x: Var<'t>) -> Var<'t> {
-        let drop = Dropout { p: dims.dropout };
-        let y = dims.activation.apply(self.conv1.forward(ctx, x)); // [B, T, ff]
-        let y = drop.forward(ctx, y);
-        let y = self.conv2.forward(ctx, y); // [B, T, H]
-        drop.forward(ctx, y)
-    }
-}
-
 #[derive(Debug, Clone)]
 struct EncoderLayer {
     mixer: Mixer,
@@ -168,7 +130,7 @@ impl DecompTransformer {
                 let name = format!("encoder.attn_layers.{i}");
                 EncoderLayer {
                     mixer: make_mixer(store, &format!("{name}.attention"), Role::EncoderSelf, rng),
-                    ff: FeedForward::new(store, &name, dims, rng),
+                    ff: FeedForward::new(store, &name, dims, false, rng),
                 }
             })
             .collect();
@@ -189,7 +151,7 @@ impl DecompTransformer {
                         Role::DecoderCross,
                         rng,
                     ),
-                    ff: FeedForward::new(store, &name, dims, rng),
+                    ff: FeedForward::new(store, &name, dims, false, rng),
                     projection: Conv1d::new(
                         store,
                         &format!("{name}.projection"),

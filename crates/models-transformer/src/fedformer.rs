@@ -13,15 +13,16 @@
 //! frequency output is read back as `[B, L, H * E]` without a transpose; the value projections
 //! exist but are not read; the random mode selection draws from the model's seed.
 
-use crate::blocks::{Dims, Kind, check_encoder_decoder, label_len};
+use crate::blocks::Kind;
 use crate::decomposition::{DecompTransformer, Mixer, Role};
+use crate::encdec::{EncoderDecoderOptions, base_defaults, net_setters};
 use neurodiv_attention::{FourierBlock, FourierCross, MultiHeadAttention};
 use neurodiv_core::check::{at_least_one, odd};
 use neurodiv_core::{
     BaseConfig, Capabilities, CoreError, ModelOutput, NeuralModel, WindowBatch, base_setters,
 };
 use neurodiv_kernels::Rng;
-use neurodiv_nn::{Activation, Ctx, ParamStore};
+use neurodiv_nn::{Ctx, ParamStore};
 use serde::{Deserialize, Serialize};
 
 /// Configuration of [`FEDformer`], with NeuralForecast's defaults.
@@ -30,26 +31,13 @@ pub struct FEDformerConfig {
     /// Shared training knobs.
     #[serde(flatten)]
     pub base: BaseConfig,
-    /// Share of the input window the decoder reads before the horizon, in (0, 1) (default 0.5).
-    pub decoder_input_size_multiplier: f32,
-    /// Width of the embeddings and of every layer (default 128).
-    pub hidden_size: usize,
-    /// Dropout of the embeddings, residual branches and feed-forward networks (default 0.05).
-    pub dropout: f32,
+    /// Sizes and the decoder's look-back.
+    #[serde(flatten)]
+    pub net: EncoderDecoderOptions,
     /// Fourier modes per block, at most half the sequence (default 64).
     pub modes: usize,
     /// How modes are chosen: `"random"` or `"low"` (the lowest; default `"random"`).
     pub mode_select: String,
-    /// Attention heads; must be 8, as in NeuralForecast (default 8).
-    pub n_head: usize,
-    /// Channels of the feed-forward networks (default 32).
-    pub conv_hidden_size: usize,
-    /// Activation of the feed-forward networks, ReLU or GELU (default GELU).
-    pub activation: Activation,
-    /// Encoder layers (default 2).
-    pub encoder_layers: usize,
-    /// Decoder layers (default 1).
-    pub decoder_layers: usize,
     /// Window of the trend's moving average, odd (default 25).
     #[serde(rename = "MovingAvg_window", alias = "moving_avg_window")]
     pub moving_avg_window: usize,
@@ -58,48 +46,31 @@ pub struct FEDformerConfig {
 impl FEDformerConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
     pub fn new(h: usize, input_size: usize) -> Self {
-        let mut base = BaseConfig::new(h, input_size);
-        base.learning_rate = 1e-4;
-        base.max_steps = 5000;
-        base.inference_windows_batch_size = Some(1024);
         FEDformerConfig {
-            base,
-            decoder_input_size_multiplier: 0.5,
-            hidden_size: 128,
-            dropout: 0.05,
+            base: base_defaults(h, input_size),
+            // Eight heads, which NeuralForecast requires.
+            net: EncoderDecoderOptions {
+                n_head: 8,
+                ..Default::default()
+            },
             modes: 64,
             mode_select: "random".into(),
-            n_head: 8,
-            conv_hidden_size: 32,
-            activation: Activation::GELU,
-            encoder_layers: 2,
-            decoder_layers: 1,
             moving_avg_window: 25,
         }
     }
 
-    /// The decoder's look-back, `ceil(input_size * decoder_input_size_multiplier)`.
-    pub fn label_len(&self) -> usize {
-        label_len(self.base.input_size, self.decoder_input_size_multiplier)
-    }
-
     /// Checks every field.
     pub fn validate(&self) -> Result<(), CoreError> {
-        let layers = (self.encoder_layers, self.decoder_layers);
-        check_encoder_decoder(
-            &self.base,
-            self.dims(),
-            layers,
-            self.decoder_input_size_multiplier,
-        )?;
+        self.net.validate(&self.base)?;
         at_least_one("modes", self.modes)?;
         let bad = |field, reason: String| Err(CoreError::Config { field, reason });
-        if self.n_head != 8 || !self.hidden_size.is_multiple_of(8) {
+        let n = &self.net;
+        if n.n_head != 8 || !n.hidden_size.is_multiple_of(8) {
             return bad(
                 "n_head",
                 format!(
                     "must be 8 with hidden_size a multiple of 8 (got {} and {})",
-                    self.n_head, self.hidden_size
+                    n.n_head, n.hidden_size
                 ),
             );
         }
@@ -111,31 +82,12 @@ impl FEDformerConfig {
         }
         odd("MovingAvg_window", self.moving_avg_window)
     }
-
-    fn dims(&self) -> Dims {
-        Dims {
-            hidden: self.hidden_size,
-            heads: self.n_head,
-            ff: self.conv_hidden_size,
-            dropout: self.dropout,
-            activation: self.activation,
-            // The decomposition network builds its own mixers; this is not read.
-            kind: Kind::Full,
-        }
-    }
 }
 base_setters!(FEDformerConfig);
+net_setters!(FEDformerConfig);
 neurodiv_core::config_setters!(FEDformerConfig {
-    decoder_input_size_multiplier: f32,
-    hidden_size: usize,
-    dropout: f32,
     modes: usize,
     mode_select: String,
-    n_head: usize,
-    conv_hidden_size: usize,
-    activation: Activation,
-    encoder_layers: usize,
-    decoder_layers: usize,
     moving_avg_window: usize
 });
 
@@ -153,7 +105,7 @@ impl FEDformer {
         config.validate()?;
         let mut rng = Rng::new(config.base.random_seed);
         let mut store = ParamStore::new();
-        let dims = config.dims();
+        let dims = config.net.dims(Kind::Full);
         let (b, hidden, modes) = (&config.base, dims.hidden, config.modes);
         let random = config.mode_select == "random";
         let (l_enc, l_dec) = (b.input_size, b.input_size / 2 + b.h);
@@ -199,8 +151,8 @@ impl FEDformer {
             }
         };
         let layers = (
-            config.encoder_layers,
-            config.decoder_layers,
+            config.net.encoder_layers,
+            config.net.decoder_layers,
             config.moving_avg_window,
         );
         let net =
@@ -231,10 +183,11 @@ impl NeuralModel for FEDformer {
     }
 
     fn forward<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> ModelOutput<'t> {
-        let b = &self.config.base;
-        let sizes = (b.h, b.input_size, self.config.label_len());
+        let (b, n) = (&self.config.base, &self.config.net);
+        let sizes = (b.h, b.input_size, n.label_len(b.input_size));
+        // The decomposition network's mixers are its own; `Kind` is not read.
         self.net
-            .forward(ctx, self.config.dims(), batch, sizes)
+            .forward(ctx, n.dims(Kind::Full), batch, sizes)
             .into()
     }
 }

@@ -14,6 +14,7 @@
 mod autoformer;
 mod blocks;
 mod decomposition;
+mod encdec;
 mod fedformer;
 mod informer;
 mod itransformer;
@@ -22,6 +23,7 @@ mod timexer;
 mod vanilla;
 
 pub use autoformer::{Autoformer, AutoformerConfig};
+pub use encdec::EncoderDecoderOptions;
 pub use fedformer::{FEDformer, FEDformerConfig};
 pub use informer::{Informer, InformerConfig};
 pub use itransformer::{ITransformerConfig, iTransformer};
