@@ -224,3 +224,30 @@ fn residual_attention_gradients_match_finite_differences() {
         })
         .unwrap();
 }
+
+#[test]
+fn model_sized_heads_match_the_reference() {
+    // VanillaTransformer's shapes: 4 heads of 32, 24 steps (cross: 24 queries, 30 keys).
+    let (b, l, s, h, e) = (16, 24, 30, 4, 32);
+    let (q, k, v) = (
+        rand(&[b, l, h, e], 1),
+        rand(&[b, s, h, e], 2),
+        rand(&[b, s, h, e], 3),
+    );
+    let opts = AttentionOptions::default();
+    let tape = Tape::new();
+    let [qv, kv, vv] = [&q, &k, &v].map(|t| tape.param(t.clone()));
+    let fast = neurodiv_attention::flash_attention_heads(qv, kv, vv, opts, &mut Rng::new(1));
+    let p = [0, 2, 1, 3];
+    let (tq, tk, tv) = (qv.permute(&p), kv.permute(&p), vv.permute(&p));
+    let slow = attention_reference(tq, tk, tv, opts, &mut Rng::new(1)).permute(&p);
+    assert_close(&fast.value(), &slow.value(), "out");
+    let w = tape.constant(rand(&fast.shape(), 9));
+    let (gf, gs) = (
+        tape.backward(fast.mul(w).sum_all()),
+        tape.backward(slow.mul(w).sum_all()),
+    );
+    for (x, what) in [(qv, "dq"), (kv, "dk"), (vv, "dv")] {
+        assert_close(gf.get(x).unwrap(), gs.get(x).unwrap(), what);
+    }
+}
