@@ -238,6 +238,11 @@ pub const CASES: &[Case] = &[
         overrides: &[("scaler_type", r#""robust""#)],
         ..nf("VanillaTransformer", 3)
     },
+    Case {
+        note: "robust scaler",
+        overrides: &[("scaler_type", r#""robust""#)],
+        ..nf("Informer", 3)
+    },
     nf("PatchTST", 3),
     panel("iTransformer", "panel", 3),
 ];

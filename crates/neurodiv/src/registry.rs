@@ -131,9 +131,33 @@ fn entries() -> Vec<Entry> {
         ));
         v.push(entry!(
             "transformer",
+            "Informer",
+            m::Informer,
+            m::InformerConfig
+        ));
+        v.push(entry!(
+            "transformer",
+            "Autoformer",
+            m::Autoformer,
+            m::AutoformerConfig
+        ));
+        v.push(entry!(
+            "transformer",
+            "FEDformer",
+            m::FEDformer,
+            m::FEDformerConfig
+        ));
+        v.push(entry!(
+            "transformer",
             "PatchTST",
             m::PatchTST,
             m::PatchTSTConfig
+        ));
+        v.push(entry!(
+            "transformer",
+            "TimeXer",
+            m::TimeXer,
+            m::TimeXerConfig
         ));
     }
     v
