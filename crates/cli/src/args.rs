@@ -108,7 +108,7 @@ pub struct ModelArgs {
     /// Random seed.
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
-    /// Frequency (H, D, W, MS, M, QS, Q, YS, Y, or an integer step); default: inferred.
+    /// Frequency as pandas spells it (15min, h, D, B, W-MON, MS, ME, QS, QE-NOV, YS, YE, an integer step...); default: inferred.
     #[arg(long)]
     pub freq: Option<String>,
     /// Model option `key=value` (value as JSON, e.g. mlp_units=[[256,256]]); `MODEL.key=value`

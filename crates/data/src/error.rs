@@ -93,7 +93,7 @@ pub enum DataError {
     /// A timestamp could not be parsed as an integer or a date.
     #[error(
         "series `{series}`, {loc}: cannot parse `{value}` in column `{column}` as a timestamp \
-         (expected an integer, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS])"
+         (expected an integer, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], optionally with Z or a UTC offset)"
     )]
     ParseDate {
         /// The series of the row.
@@ -209,8 +209,8 @@ pub enum DataError {
         ds: Ds,
         /// The frequency.
         freq: Freq,
-        /// What the frequency requires ("a month end", ...).
-        anchor: &'static str,
+        /// What the frequency requires ("the last day of a month", ...).
+        anchor: String,
     },
     /// A date frequency with integer timestamps or the other way round.
     #[error("frequency {freq} does not apply to {kind} timestamps")]
@@ -228,7 +228,7 @@ pub enum DataError {
     },
     /// A frequency string that is not recognised.
     #[error(
-        "unknown frequency `{0}`; expected one of H, h, D, W, MS, M, ME, QS, Q, QE, YS, Y, YE, A, or an integer step"
+        "unknown frequency `{0}`; expected a pandas alias with an optional multiple (ms, s, min, h, D, B, W-SUN..W-SAT, MS, ME, QS[-MON], QE[-MON], YS[-MON], YE[-MON], e.g. 15min, 2h, QS-FEB) or a positive integer step"
     )]
     UnknownFreq(String),
     /// A scaler name that is not recognised.

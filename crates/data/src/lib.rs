@@ -35,7 +35,7 @@ pub use csv_io::CsvOptions;
 pub use ds::Ds;
 pub use error::{DataError, Location};
 pub use frame::{ColumnNames, PanelFrame, SeriesView};
-pub use freq::{Freq, days_in_month};
+pub use freq::{Freq, Unit, days_in_month};
 pub use sampler::{SeriesBatcher, WindowRef, WindowSampler, sample_without_replacement};
 pub use scalers::{SCALER_EPS, ScalerType, apply, invert, scaler_stats};
 pub use static_frame::StaticFrame;

@@ -284,17 +284,20 @@ fn check_freq(series: &str, ds: &[Ds], locs: &[Location], freq: Freq) -> Result<
     Ok(())
 }
 
-/// The frequency of the first series (in order) whose timestamps are all evenly spaced; failing
-/// that, the spacing of the first two timestamps of the first series with two points or more.
-/// With integer timestamps and only single-point series, the step is 1.
+/// The frequency of the first series (in order) of three points or more whose timestamps are all
+/// evenly spaced (a two-point series fits many multiples, so such series are tried only after
+/// every longer one); failing that, the spacing of the first two timestamps of the first series
+/// with two points or more. With integer timestamps and only single-point series, the step is 1.
 fn infer_panel_freq(ds: &[Ds], indptr: &[usize]) -> Result<Freq, DataError> {
     let mut any_long = false;
-    for w in indptr.windows(2) {
-        let s = &ds[w[0]..w[1]];
-        if s.len() >= 2 {
-            any_long = true;
-            if let Some(f) = Freq::infer(s) {
-                return Ok(f);
+    for min_len in [3, 2] {
+        for w in indptr.windows(2) {
+            let s = &ds[w[0]..w[1]];
+            if s.len() >= min_len {
+                any_long = true;
+                if let Some(f) = Freq::infer(s) {
+                    return Ok(f);
+                }
             }
         }
     }
@@ -311,7 +314,7 @@ fn infer_panel_freq(ds: &[Ds], indptr: &[usize]) -> Result<Freq, DataError> {
         return Ok(Freq::Int(1));
     }
     let reason = if any_long {
-        "no series has timestamps evenly spaced by one of H, D, W, MS, ME, QS, QE, YS, YE or an integer step"
+        "no series has timestamps evenly spaced by a frequency (a multiple of ms, s, min, h, D, B, W, MS, ME, QS, QE, YS, YE) or an integer step"
     } else {
         "every series has a single timestamp"
     };

@@ -14,7 +14,7 @@ fn air_passengers() {
     let f = PanelFrame::from_csv_path(data("air_passengers.csv"), &CsvOptions::default()).unwrap();
     assert_eq!(f.n_series(), 1);
     assert_eq!(f.ids(), &["AirPassengers"]);
-    assert_eq!(f.freq(), Freq::MonthEnd);
+    assert_eq!(f.freq(), Freq::MONTH_END);
     let s = f.series(0);
     assert_eq!(s.len(), 144);
     assert_eq!(s.y[0], 112.0);
@@ -51,7 +51,7 @@ fn small() -> PanelFrame {
 #[test]
 fn split_tail_tail_filter() {
     let f = small();
-    assert_eq!(f.freq(), Freq::Day);
+    assert_eq!(f.freq(), Freq::DAY);
     let (train, test) = f.split_tail(2).unwrap();
     assert_eq!(train.series(0).y, &[1.0, 2.0]);
     assert_eq!(train.series(1).y, &[5.0]);
@@ -93,7 +93,7 @@ fn csv_round_trip_and_formatting() {
 
     let hourly = "unique_id,ds,y\nA,2020-01-01 23:00:00,1\nA,2020-01-02 00:00:00,2\n";
     let h = PanelFrame::from_csv_reader(hourly.as_bytes(), &CsvOptions::default()).unwrap();
-    assert_eq!(h.freq(), Freq::Hour);
+    assert_eq!(h.freq(), Freq::HOUR);
     let mut out = Vec::new();
     h.to_csv(&mut out).unwrap();
     assert!(
