@@ -81,6 +81,8 @@ pub enum Command {
     Cv(CvArgs),
     /// List the available models and their options.
     Models(ModelsArgs),
+    /// Write the next h timestamps of every series (the frame to fill with future exogenous values).
+    Future(FutureArgs),
 }
 
 /// Data and model selection shared by the commands that fit.
@@ -206,4 +208,21 @@ pub struct CvArgs {
 pub struct ModelsArgs {
     /// Show the options and defaults of this model.
     pub name: Option<String>,
+}
+
+/// `neurodiv future`
+#[derive(Debug, Args)]
+pub struct FutureArgs {
+    /// CSV in long format (unique_id, ds, y, ...). Default: AirPassengers, embedded.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Number of future timestamps per series.
+    #[arg(long, default_value_t = 12, allow_negative_numbers = true)]
+    pub h: usize,
+    /// Frequency as pandas spells it; default: inferred.
+    #[arg(long)]
+    pub freq: Option<String>,
+    /// Write the frame to this CSV (default: print it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

@@ -1,7 +1,7 @@
 //! The subcommands.
 
 use crate::args::{
-    Cli, Command, CvArgs, FitArgs, ForecastArgs, ModelArgs, ModelsArgs, PredictArgs,
+    Cli, Command, CvArgs, FitArgs, ForecastArgs, FutureArgs, ModelArgs, ModelsArgs, PredictArgs,
 };
 use crate::output::{Outputs, check_paths, eprint_line, print};
 use neurodiv::data::metrics;
@@ -23,6 +23,7 @@ pub fn run(cli: Cli, interrupt: &Arc<AtomicBool>) -> Result<()> {
         Command::Predict(a) => predict(a, interrupt),
         Command::Cv(a) => cv(a, interrupt),
         Command::Models(a) => models(a),
+        Command::Future(a) => future(a, interrupt),
     }
 }
 
@@ -64,6 +65,15 @@ fn load_data(
         )?)?;
     }
     Ok(frame)
+}
+
+/// A future-exogenous file (`unique_id, ds, columns...`, no target) read with the data's
+/// frequency.
+fn read_future(path: &Path, freq: Freq) -> Result<PanelFrame> {
+    Ok(PanelFrame::future_from_csv_path(
+        path,
+        &CsvOptions::default().with_freq(freq),
+    )?)
 }
 
 /// The horizon: `--h`, else the holdout length, else 12; a holdout must equal the horizon.
@@ -196,7 +206,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     let futr_file = a
         .futr
         .as_deref()
-        .map(|p| crate::futr::read(p, df.freq()))
+        .map(|p| read_future(p, df.freq()))
         .transpose()?;
     let mut nf = NeuralForecast::new(models, train.freq());
     nf.set_interrupt(interrupt.clone());
@@ -347,7 +357,7 @@ fn predict(a: PredictArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     let futr = a
         .futr
         .as_deref()
-        .map(|p| crate::futr::read(p, nf.freq()))
+        .map(|p| read_future(p, nf.freq()))
         .transpose()?;
     let fc = match &a.data {
         Some(p) => {
@@ -424,4 +434,27 @@ fn models(a: ModelsArgs) -> Result<()> {
         }
     }
     print(&text)
+}
+
+/// `neurodiv future`: the next `h` timestamps of every series, as a CSV to fill with future
+/// exogenous values.
+fn future(a: FutureArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    check_paths(&[a.data.as_deref()], &[("--out", a.out.as_deref())])?;
+    let df = load_data(a.data.as_deref(), None, &a.freq)?;
+    let h = a.h;
+    if h == 0 || h > neurodiv::core::MAX_H {
+        return Err(format!(
+            "--h must be between 1 and {}, got {h}",
+            neurodiv::core::MAX_H
+        )
+        .into());
+    }
+    let mut text = Vec::new();
+    df.future_frame(h)?.to_csv(&mut text)?;
+    let mut outputs = Outputs::new();
+    match &a.out {
+        Some(p) => outputs.write(p, &text)?,
+        None => print(&String::from_utf8(text)?)?,
+    }
+    commit(outputs, interrupt)
 }

@@ -6,7 +6,6 @@
 
 mod args;
 mod commands;
-mod futr;
 mod output;
 mod plot;
 mod progress;

@@ -237,6 +237,65 @@ fn future_exogenous_values_come_from_a_csv_without_a_target() {
 }
 
 #[test]
+fn future_writes_the_frame_to_fill_and_wrong_dates_are_refused() {
+    let dir = temp("future");
+    let frame = dir.join("future.csv");
+    let o = neurodiv(&[
+        "future",
+        "--data",
+        "../../data/air_passengers_panel.csv",
+        "--h",
+        "12",
+        "--out",
+        frame.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&frame).unwrap();
+    assert!(
+        text.starts_with("unique_id,ds\nAirline1,1961-01-31\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1 + 24);
+    // Filled with a `trend` column, the frame feeds --futr.
+    let mut filled = String::from("unique_id,ds,trend\n");
+    for (k, line) in text.lines().skip(1).enumerate() {
+        filled.push_str(&format!("{line},{}\n", 144 + k));
+    }
+    let futr = dir.join("futr.csv");
+    std::fs::write(&futr, &filled).unwrap();
+    let run = |path: &std::path::Path| {
+        neurodiv(&[
+            "forecast",
+            "--data",
+            "../../data/air_passengers_panel.csv",
+            "--model",
+            "MLP",
+            "--set",
+            "hidden_size=16",
+            "--set",
+            r#"futr_exog_list=["trend"]"#,
+            "--max-steps",
+            "2",
+            "--quiet",
+            "--futr",
+            path.to_str().unwrap(),
+        ])
+    };
+    let o = run(&futr);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The same values dated a year later are refused, naming the series and the date.
+    std::fs::write(&futr, filled.replace("1961-", "1962-")).unwrap();
+    let o = run(&futr);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: futr_df, series `Airline1`: future row 1 is 1962-01-31 but the forecast's row 1 \
+         is 1961-01-31; futr_df must hold each series' next h timestamps\n"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn predict_from_new_history_with_static_features() {
     let dir = temp("static");
     let save = dir.join("model");

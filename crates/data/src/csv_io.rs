@@ -120,27 +120,30 @@ fn describe(path: Option<&Path>) -> String {
     )
 }
 
+/// Reads a panel; a `future` frame has no target (a target column, if any, is not read).
 fn read_panel<R: Read>(
     rdr: R,
     opts: &CsvOptions,
     path: Option<&Path>,
+    future: bool,
 ) -> Result<PanelFrame, DataError> {
     let what = describe(path);
     let mut rdr = reader(rdr, opts.delimiter);
     let cols = header(&mut rdr, path, &what)?;
     let names = &opts.columns;
-    let (id_i, ds_i, y_i) = (
-        find(&cols, &names.id_col)?,
-        find(&cols, &names.time_col)?,
-        find(&cols, &names.target_col)?,
-    );
+    let (id_i, ds_i) = (find(&cols, &names.id_col)?, find(&cols, &names.time_col)?);
+    let y_i = if future {
+        cols.iter().position(|c| *c == names.target_col)
+    } else {
+        Some(find(&cols, &names.target_col)?)
+    };
     let exog_idx: Vec<usize> = match &opts.exog_cols {
         Some(list) => list
             .iter()
             .map(|c| find(&cols, c))
             .collect::<Result<_, _>>()?,
         None => (0..cols.len())
-            .filter(|&j| j != id_i && j != ds_i && j != y_i)
+            .filter(|&j| j != id_i && j != ds_i && Some(j) != y_i)
             .collect(),
     };
     let exog_names: Vec<String> = exog_idx.iter().map(|&j| cols[j].clone()).collect();
@@ -160,13 +163,18 @@ fn read_panel<R: Read>(
             column: names.time_col.clone(),
             value: ds_text.to_string(),
         })?;
-        let y = parse_f32(&rec[y_i], id, loc, &names.target_col)?;
+        let y = match y_i {
+            Some(y_i) if !future => parse_f32(&rec[y_i], id, loc, &names.target_col)?,
+            _ => 0.0,
+        };
         for (slot, &j) in vals.iter_mut().zip(&exog_idx) {
             *slot = parse_f32(&rec[j], id, loc, &cols[j])?;
         }
         raw.push_row(id, ds, y, &vals, loc)?;
     }
-    raw.finish(opts.freq, &what)
+    let mut frame = raw.finish(opts.freq, &what)?;
+    frame.has_target = !future;
+    Ok(frame)
 }
 
 fn read_static<R: Read>(
@@ -216,23 +224,50 @@ impl PanelFrame {
         opts: &CsvOptions,
     ) -> Result<PanelFrame, DataError> {
         let path = path.as_ref();
-        read_panel(std::io::BufReader::new(open(path)?), opts, Some(path))
+        read_panel(
+            std::io::BufReader::new(open(path)?),
+            opts,
+            Some(path),
+            false,
+        )
     }
 
     /// Reads and validates long-format CSV text from any reader.
     pub fn from_csv_reader<R: Read>(rdr: R, opts: &CsvOptions) -> Result<PanelFrame, DataError> {
-        read_panel(rdr, opts, None)
+        read_panel(rdr, opts, None, false)
     }
 
-    /// Writes the frame as CSV: id, time and target columns (with this frame's names), then the
-    /// exogenous columns. Dates are written `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` for every row
+    /// Reads a future frame (NeuralForecast's `futr_df`): `unique_id, ds` and the future
+    /// exogenous columns, no target (a target column, if present, is ignored). Validated like
+    /// any frame; give `opts.freq` the training frequency, since a few rows per series may not be
+    /// enough to infer it.
+    pub fn future_from_csv_path(
+        path: impl AsRef<Path>,
+        opts: &CsvOptions,
+    ) -> Result<PanelFrame, DataError> {
+        let path = path.as_ref();
+        read_panel(std::io::BufReader::new(open(path)?), opts, Some(path), true)
+    }
+
+    /// [`PanelFrame::future_from_csv_path`] from any reader.
+    pub fn future_from_csv_reader<R: Read>(
+        rdr: R,
+        opts: &CsvOptions,
+    ) -> Result<PanelFrame, DataError> {
+        read_panel(rdr, opts, None, true)
+    }
+
+    /// Writes the frame as CSV: id, time and target columns (with this frame's names; no target
+    /// for a future frame), then the exogenous columns. Dates are written `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` for every row
     /// when any timestamp has a time of day. Static features are not written.
     pub fn to_csv<W: Write>(&self, writer: W) -> Result<(), DataError> {
         let mut w = csv::Writer::from_writer(writer);
         let map = |e| DataError::from_csv(e, None);
         let n = &self.names;
-        let header = [&n.id_col, &n.time_col, &n.target_col]
+        let target = self.has_target.then_some(&n.target_col);
+        let header = [&n.id_col, &n.time_col]
             .into_iter()
+            .chain(target)
             .chain(&self.exog_names);
         w.write_record(header).map_err(map)?;
         let with_time = self.has_time();
@@ -243,7 +278,9 @@ impl PanelFrame {
                 row.clear();
                 row.push(s.id.to_string());
                 row.push(s.ds[k].format(with_time));
-                row.push(s.y[k].to_string());
+                if self.has_target {
+                    row.push(s.y[k].to_string());
+                }
                 row.extend(self.exog.iter().map(|c| c[base + k].to_string()));
                 w.write_record(&row).map_err(map)?;
             }

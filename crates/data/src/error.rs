@@ -258,6 +258,51 @@ pub enum DataError {
         /// Extra explanation (may be empty).
         context: String,
     },
+    /// A future frame has no rows for a series of the data.
+    #[error(
+        "futr_df has no rows for series `{series}`; it needs the series' next {h} timestamps, {first} to {last}"
+    )]
+    FutureMissingSeries {
+        /// The series.
+        series: String,
+        /// The horizon.
+        h: usize,
+        /// The first timestamp needed.
+        first: Ds,
+        /// The last timestamp needed.
+        last: Ds,
+    },
+    /// A future frame's timestamp is not the one the forecast needs.
+    #[error(
+        "futr_df, series `{series}`: future row {position} is {found} but the forecast's row {position} is {expected}; \
+         futr_df must hold each series' next h timestamps"
+    )]
+    FutureWrongDate {
+        /// The series.
+        series: String,
+        /// 1-based position among the series' future rows.
+        position: usize,
+        /// The timestamp found.
+        found: Ds,
+        /// The timestamp needed.
+        expected: Ds,
+    },
+    /// A future frame has more or fewer rows than the horizon for a series.
+    #[error(
+        "futr_df has {rows} rows for series `{series}`; it needs exactly h = {h}, {first} to {last}"
+    )]
+    FutureRowCount {
+        /// The series.
+        series: String,
+        /// Its rows in the future frame.
+        rows: usize,
+        /// The horizon.
+        h: usize,
+        /// The first timestamp needed.
+        first: Ds,
+        /// The last timestamp needed.
+        last: Ds,
+    },
     /// A series id that is not in the frame.
     #[error("series `{0}` is not in the frame")]
     UnknownSeries(String),

@@ -227,6 +227,7 @@ impl RawPanel {
             exog,
             static_names: Vec::new(),
             static_values: Vec::new(),
+            has_target: true,
         })
     }
 }

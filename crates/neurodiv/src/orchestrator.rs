@@ -167,8 +167,21 @@ impl NeuralForecast {
         Ok(reports)
     }
 
+    /// The frame of future timestamps to fill with future exogenous values (NeuralForecast's
+    /// `make_future_dataframe`): the next `h` timestamps of every series of `df`, or of the
+    /// training data when `df` is `None`; no target, no exogenous columns.
+    pub fn make_future_dataframe(&self, df: Option<&PanelFrame>) -> Result<PanelFrame, NfError> {
+        let h = self.common_h()?;
+        let df = match df {
+            Some(df) => df,
+            None => self.history.as_ref().ok_or(CoreError::NotFitted)?,
+        };
+        Ok(df.future_frame(h)?)
+    }
+
     /// Forecasts the next `h` points of every series of the training data. `futr_df` holds the
-    /// future values of the future exogenous columns (`h` rows per series), when models use them.
+    /// future values of the future exogenous columns when models use them: exactly the next `h`
+    /// timestamps of every series (checked by date; its series may come in any order).
     pub fn predict(&self, futr_df: Option<&PanelFrame>) -> Result<ForecastFrame, NfError> {
         let history = self.history.as_ref().ok_or(CoreError::NotFitted)?;
         self.predict_on(history, futr_df)
@@ -195,15 +208,15 @@ impl NeuralForecast {
                 frame.ds.push(self.freq.advance(last, k as i64)?);
             }
         }
+        let aligned = futr_df.map(|f| df.align_future(f, h)).transpose()?;
         for model in &self.models {
             let b = model.base();
             let futr = if b.futr_exog_list.is_empty() {
                 None
             } else {
-                let f = futr_df.ok_or_else(|| {
+                let f = aligned.as_ref().ok_or_else(|| {
                     NfError::Usage(format!("{} uses future exogenous columns {:?}: pass futr_df with their next h values", model.alias(), b.futr_exog_list))
                 })?;
-                check_future_frame(df, f, h)?;
                 Some(f)
             };
             let set = SeriesSet::from_frame(df, b, futr)?;
@@ -526,27 +539,6 @@ fn check_save_target(dir: &Path) -> Result<bool, NfError> {
         }
     }
     Ok(true)
-}
-
-fn check_future_frame(df: &PanelFrame, f: &PanelFrame, h: usize) -> Result<(), NfError> {
-    if f.n_series() != df.n_series() {
-        return Err(NfError::Usage(format!(
-            "futr_df has {} series, the data {}",
-            f.n_series(),
-            df.n_series()
-        )));
-    }
-    for i in 0..f.n_series() {
-        let s = f.series(i);
-        if s.y.len() != h {
-            return Err(NfError::Usage(format!(
-                "futr_df has {} rows for series {:?}; it needs exactly h = {h}",
-                s.y.len(),
-                s.id
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// Appends the columns of one model's forecast, named after its alias and the head's suffixes.

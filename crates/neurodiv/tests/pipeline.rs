@@ -172,6 +172,18 @@ fn exogenous_and_static_columns_flow_through_mlp() {
     let fc = nf.predict(Some(&test)).unwrap();
     assert_eq!(fc.len(), 24);
     assert_eq!(fc.unique_id[12], "Airline2");
+    // The frame to fill holds exactly the forecast's timestamps.
+    let to_fill = nf.make_future_dataframe(None).unwrap();
+    assert!(!to_fill.has_target());
+    assert_eq!(to_fill.series(1).ds, &fc.ds[12..]);
+    // A future frame a year off is refused by date.
+    let err = nf.predict_on(&panel.split_tail(24).unwrap().0, Some(&test));
+    assert!(
+        err.unwrap_err()
+            .to_string()
+            .contains("future row 1 is 1960-01-31"),
+        "dates are checked"
+    );
 }
 
 #[test]
