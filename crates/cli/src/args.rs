@@ -113,6 +113,8 @@ pub struct ModelArgs {
     /// Frequency as pandas spells it (15min, h, D, B, W-MON, MS, ME, QS, QE-NOV, YS, YE, an integer step...); default: inferred.
     #[arg(long)]
     pub freq: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Model option `key=value` (value as JSON, e.g. mlp_units=[[256,256]]); `MODEL.key=value`
     /// sets it for one model only. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -123,6 +125,31 @@ pub struct ModelArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// How data files are read: column names and repairs (each repair prints one line saying what
+/// it changed).
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Series id column of the data files.
+    #[arg(long, default_value = "unique_id")]
+    pub id_col: String,
+    /// Timestamp column of the data files.
+    #[arg(long, default_value = "ds")]
+    pub time_col: String,
+    /// Target column of the data file.
+    #[arg(long, default_value = "y")]
+    pub target_col: String,
+    /// Reorder rows out of time order within a series (default: refuse them).
+    #[arg(long)]
+    pub sort: bool,
+    /// Insert missing timestamps, their targets masked (default: refuse gaps).
+    #[arg(long)]
+    pub fill_gaps: bool,
+    /// Mask empty and NaN targets in training, as NeuralForecast's available_mask (default:
+    /// refuse them).
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// `neurodiv forecast`
@@ -182,6 +209,8 @@ pub struct PredictArgs {
     /// Write the forecasts to this CSV (default: print them).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub load_args: LoadArgs,
 }
 
 /// `neurodiv cv`
@@ -222,6 +251,8 @@ pub struct FutureArgs {
     /// Frequency as pandas spells it; default: inferred.
     #[arg(long)]
     pub freq: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Write the frame to this CSV (default: print it).
     #[arg(long)]
     pub out: Option<PathBuf>,

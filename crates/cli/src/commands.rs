@@ -1,10 +1,11 @@
 //! The subcommands.
 
 use crate::args::{
-    Cli, Command, CvArgs, FitArgs, ForecastArgs, FutureArgs, ModelArgs, ModelsArgs, PredictArgs,
+    Cli, Command, CvArgs, FitArgs, ForecastArgs, FutureArgs, LoadArgs, ModelArgs, ModelsArgs,
+    PredictArgs,
 };
 use crate::output::{Outputs, check_paths, eprint_line, print};
-use neurodiv::data::metrics;
+use neurodiv::data::{Repairs, metrics};
 use neurodiv::prelude::*;
 use neurodiv::registry;
 use std::path::Path;
@@ -35,8 +36,15 @@ fn commit(outputs: Outputs, interrupt: &AtomicBool) -> Result<()> {
     outputs.commit()
 }
 
-fn csv_options(freq: &Option<String>) -> Result<CsvOptions> {
-    let mut opts = CsvOptions::default();
+/// Reading options from `--freq`, the column names and the repairs.
+fn csv_options(freq: &Option<String>, load: &LoadArgs) -> Result<CsvOptions> {
+    let mut opts = CsvOptions::default()
+        .with_columns(&load.id_col, &load.time_col, &load.target_col)
+        .with_repairs(Repairs {
+            sort: load.sort,
+            fill_gaps: load.fill_gaps,
+            missing_targets: load.allow_missing,
+        });
     if let Some(f) = freq {
         opts.freq = Some(
             f.parse::<Freq>()
@@ -46,34 +54,35 @@ fn csv_options(freq: &Option<String>) -> Result<CsvOptions> {
     Ok(opts)
 }
 
+/// Reads a data file (the embedded AirPassengers without one) and its static features; prints
+/// one line per repair made.
 fn load_data(
     path: Option<&Path>,
     static_path: Option<&Path>,
     freq: &Option<String>,
+    load: &LoadArgs,
 ) -> Result<PanelFrame> {
-    let opts = csv_options(freq)?;
+    let opts = csv_options(freq, load)?;
     let mut frame = match path {
         Some(p) => PanelFrame::from_csv_path(p, &opts)?,
         None => {
             PanelFrame::from_csv_reader(neurodiv::datasets::AIR_PASSENGERS_CSV.as_bytes(), &opts)?
         }
     };
+    for note in frame.repair_notes() {
+        eprint_line(&format!("repaired: {note}"));
+    }
     if let Some(p) = static_path {
-        frame = frame.with_static(neurodiv::data::StaticFrame::from_csv_path(
-            p,
-            &CsvOptions::default(),
-        )?)?;
+        frame = frame.with_static(neurodiv::data::StaticFrame::from_csv_path(p, &opts)?)?;
     }
     Ok(frame)
 }
 
 /// A future-exogenous file (`unique_id, ds, columns...`, no target) read with the data's
 /// frequency.
-fn read_future(path: &Path, freq: Freq) -> Result<PanelFrame> {
-    Ok(PanelFrame::future_from_csv_path(
-        path,
-        &CsvOptions::default().with_freq(freq),
-    )?)
+fn read_future(path: &Path, freq: Freq, load: &LoadArgs) -> Result<PanelFrame> {
+    let opts = csv_options(&None, load)?.with_freq(freq);
+    Ok(PanelFrame::future_from_csv_path(path, &opts)?)
 }
 
 /// The horizon: `--h`, else the holdout length, else 12; a holdout must equal the horizon.
@@ -193,6 +202,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
+        &a.model.load,
     )?;
     let plotted = crate::plot::series_to_plot(&df, &a.plot_ids)?;
     let (train, test) = match a.holdout {
@@ -206,7 +216,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     let futr_file = a
         .futr
         .as_deref()
-        .map(|p| read_future(p, df.freq()))
+        .map(|p| read_future(p, df.freq(), &a.model.load))
         .transpose()?;
     let mut nf = NeuralForecast::new(models, train.freq());
     nf.set_interrupt(interrupt.clone());
@@ -321,6 +331,7 @@ fn fit(a: FitArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
+        &a.model.load,
     )?;
     let mut nf = NeuralForecast::new(
         build_models(&a.model, horizon(&a.model, None)?, &df)?,
@@ -350,24 +361,15 @@ fn predict(a: PredictArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         &[("--out", a.out.as_deref())],
     )?;
     let nf = NeuralForecast::load(&a.load)?;
-    let opts = CsvOptions {
-        freq: Some(nf.freq()),
-        ..CsvOptions::default()
-    };
     let futr = a
         .futr
         .as_deref()
-        .map(|p| read_future(p, nf.freq()))
+        .map(|p| read_future(p, nf.freq(), &a.load_args))
         .transpose()?;
     let fc = match &a.data {
         Some(p) => {
-            let mut df = PanelFrame::from_csv_path(p, &opts)?;
-            if let Some(sp) = &a.static_data {
-                df = df.with_static(neurodiv::data::StaticFrame::from_csv_path(
-                    sp,
-                    &CsvOptions::default(),
-                )?)?;
-            }
+            let freq = Some(nf.freq().to_string());
+            let df = load_data(Some(p), a.static_data.as_deref(), &freq, &a.load_args)?;
             nf.predict_on(&df, futr.as_ref())?
         }
         None => nf.predict(futr.as_ref())?,
@@ -386,6 +388,7 @@ fn cv(a: CvArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
+        &a.model.load,
     )?;
     let h = horizon(&a.model, None)?;
     let mut nf = NeuralForecast::new(build_models(&a.model, h, &df)?, df.freq());
@@ -440,7 +443,7 @@ fn models(a: ModelsArgs) -> Result<()> {
 /// exogenous values.
 fn future(a: FutureArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     check_paths(&[a.data.as_deref()], &[("--out", a.out.as_deref())])?;
-    let df = load_data(a.data.as_deref(), None, &a.freq)?;
+    let df = load_data(a.data.as_deref(), None, &a.freq, &a.load)?;
     let h = a.h;
     if h == 0 || h > neurodiv::core::MAX_H {
         return Err(format!(

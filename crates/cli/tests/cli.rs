@@ -392,3 +392,80 @@ fn distribution_losses_train_from_the_command_line_and_give_intervals() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("Normal, StudentT"), "{err}");
 }
+
+#[test]
+fn repairs_are_opt_in_and_each_prints_one_line() {
+    let dir = temp("repairs");
+    let data = dir.join("gappy.csv");
+    // 40 daily points with rows out of order, two missing days and one empty target, in
+    // custom column names.
+    let mut text = String::from("store,date,sales\n");
+    let mut rows: Vec<String> = (0..42)
+        .filter(|d| *d != 10 && *d != 11)
+        .map(|d| {
+            let day = chrono_day(d);
+            let y = if d == 20 {
+                String::new()
+            } else {
+                (d % 7).to_string()
+            };
+            format!("S1,{day},{y}\n")
+        })
+        .collect();
+    rows.swap(3, 4);
+    text.extend(rows);
+    std::fs::write(&data, text).unwrap();
+    let path = data.to_str().unwrap();
+    let base = [
+        "forecast",
+        "--data",
+        path,
+        "--id-col",
+        "store",
+        "--time-col",
+        "date",
+        "--target-col",
+        "sales",
+        "--h",
+        "5",
+        "--input-size",
+        "10",
+        "--model",
+        "MLP",
+        "--set",
+        "hidden_size=8",
+        "--max-steps",
+        "2",
+        "--quiet",
+    ];
+    let o = neurodiv(&base);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--allow-missing"));
+    let mut args = base.to_vec();
+    args.extend(["--sort", "--fill-gaps", "--allow-missing"]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "repaired: sort: reordered 2 rows of 1 series by time",
+            "repaired: fill_gaps: inserted 2 missing timestamps in 1 series (targets masked as unavailable, exogenous values carried forward)",
+            "repaired: missing_targets: 1 empty or NaN targets in 1 series are masked in training (available_mask = 0)",
+        ]
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("unique_id,ds,MLP\nS1,2024-02-12,"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `2024-01-01` plus `d` days, as text.
+fn chrono_day(d: u32) -> String {
+    let days_in = [31, 29, 31];
+    let (mut m, mut day) = (0, d + 1);
+    while day > days_in[m] {
+        day -= days_in[m];
+        m += 1;
+    }
+    format!("2024-{:02}-{day:02}", m + 1)
+}

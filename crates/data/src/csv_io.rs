@@ -5,7 +5,7 @@ use crate::error::{DataError, Location};
 use crate::frame::{ColumnNames, PanelFrame};
 use crate::freq::Freq;
 use crate::static_frame::{StaticFrame, check_static_value};
-use crate::validate::{RawPanel, check_unique_columns};
+use crate::validate::{AVAILABLE_MASK_COL, RawPanel, Repairs, check_unique_columns};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -18,9 +18,11 @@ pub struct CsvOptions {
     pub freq: Option<Freq>,
     /// Field delimiter; default `b','`.
     pub delimiter: u8,
-    /// Exogenous columns to keep; `None` keeps every column other than id, time and target
-    /// (in header order). Listed columns must exist.
+    /// Exogenous columns to keep; `None` keeps every column other than id, time, target and
+    /// `available_mask` (in header order). Listed columns must exist.
     pub exog_cols: Option<Vec<String>>,
+    /// Repairs to make while loading (none by default: strict).
+    pub repairs: Repairs,
 }
 
 impl Default for CsvOptions {
@@ -30,6 +32,7 @@ impl Default for CsvOptions {
             freq: None,
             delimiter: b',',
             exog_cols: None,
+            repairs: Repairs::default(),
         }
     }
 }
@@ -54,6 +57,12 @@ impl CsvOptions {
     /// Sets the delimiter.
     pub fn with_delimiter(mut self, delimiter: u8) -> Self {
         self.delimiter = delimiter;
+        self
+    }
+
+    /// Sets the repairs to make while loading.
+    pub fn with_repairs(mut self, repairs: Repairs) -> Self {
+        self.repairs = repairs;
         self
     }
 
@@ -137,17 +146,18 @@ fn read_panel<R: Read>(
     } else {
         Some(find(&cols, &names.target_col)?)
     };
+    let mask_i = cols.iter().position(|c| c == AVAILABLE_MASK_COL);
     let exog_idx: Vec<usize> = match &opts.exog_cols {
         Some(list) => list
             .iter()
             .map(|c| find(&cols, c))
             .collect::<Result<_, _>>()?,
         None => (0..cols.len())
-            .filter(|&j| j != id_i && j != ds_i && Some(j) != y_i)
+            .filter(|&j| j != id_i && j != ds_i && Some(j) != y_i && Some(j) != mask_i)
             .collect(),
     };
     let exog_names: Vec<String> = exog_idx.iter().map(|&j| cols[j].clone()).collect();
-    let mut raw = RawPanel::new(names.clone(), exog_names, 0);
+    let mut raw = RawPanel::new(names.clone(), exog_names, 0, opts.repairs);
     let mut rec = csv::StringRecord::new();
     let mut vals = vec![0.0f32; exog_idx.len()];
     while rdr
@@ -163,10 +173,26 @@ fn read_panel<R: Read>(
             column: names.time_col.clone(),
             value: ds_text.to_string(),
         })?;
-        let y = match y_i {
+        let mut y = match y_i {
             Some(y_i) if !future => parse_f32(&rec[y_i], id, loc, &names.target_col)?,
             _ => 0.0,
         };
+        if let Some(m) = mask_i.filter(|_| !future) {
+            match parse_f32(&rec[m], id, loc, AVAILABLE_MASK_COL)? {
+                1.0 => {}
+                0.0 => {
+                    y = f32::NAN;
+                    raw.masked_by_column += 1;
+                }
+                _ => {
+                    return Err(DataError::BadMask {
+                        series: id.to_string(),
+                        loc,
+                        value: rec[m].to_string(),
+                    });
+                }
+            }
+        }
         for (slot, &j) in vals.iter_mut().zip(&exog_idx) {
             *slot = parse_f32(&rec[j], id, loc, &cols[j])?;
         }
@@ -279,7 +305,13 @@ impl PanelFrame {
                 row.push(s.id.to_string());
                 row.push(s.ds[k].format(with_time));
                 if self.has_target {
-                    row.push(s.y[k].to_string());
+                    // A missing target is an empty cell, as pandas writes NaN.
+                    let y = s.y[k];
+                    row.push(if y.is_nan() {
+                        String::new()
+                    } else {
+                        y.to_string()
+                    });
                 }
                 row.extend(self.exog.iter().map(|c| c[base + k].to_string()));
                 w.write_record(&row).map_err(map)?;

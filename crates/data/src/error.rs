@@ -124,7 +124,8 @@ pub enum DataError {
     },
     /// NaN or infinity in the target.
     #[error(
-        "series `{series}`, {loc}: target column `{column}` is {value}; missing and non-finite targets are not allowed"
+        "series `{series}`, {loc}: target column `{column}` is {value}; missing and non-finite targets are not allowed \
+         (load with missing_targets / --allow-missing to mask missing ones)"
     )]
     NonFiniteTarget {
         /// The series.
@@ -135,6 +136,16 @@ pub enum DataError {
         column: String,
         /// The value (NaN, inf or -inf).
         value: f32,
+    },
+    /// An `available_mask` value other than 0 or 1.
+    #[error("series `{series}`, {loc}: available_mask is `{value}`; it must be 0 or 1")]
+    BadMask {
+        /// The series.
+        series: String,
+        /// The row.
+        loc: Location,
+        /// The text found.
+        value: String,
     },
     /// NaN or infinity in an exogenous or static column.
     #[error(
@@ -165,7 +176,7 @@ pub enum DataError {
     /// Timestamps decrease within a series.
     #[error(
         "series `{series}`, {loc}: timestamp {ds} comes after {prev}; rows must be sorted by time \
-         within each series (sort the data by unique_id, ds before loading)"
+         within each series (sort the data by unique_id, ds before loading, or load with sort / --sort)"
     )]
     Unsorted {
         /// The series.
@@ -180,7 +191,7 @@ pub enum DataError {
     /// Consecutive timestamps are more than one period apart.
     #[error(
         "series `{series}`, {loc}: timestamp {ds} follows {prev} but frequency {freq} expects {expected}; \
-         gaps are not allowed (fill the missing periods)"
+         gaps are not allowed (fill the missing periods, or load with fill_gaps / --fill-gaps)"
     )]
     Gap {
         /// The series.

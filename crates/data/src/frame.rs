@@ -37,7 +37,8 @@ impl Default for ColumnNames {
 ///
 /// Invariants (checked by every constructor): at least one series, every series non-empty, one
 /// timestamp kind, timestamps strictly increasing and exactly one `freq` period apart, all values
-/// finite.
+/// finite except missing targets, which are NaN (only when the load allowed them, see
+/// [`crate::Repairs`]; training masks them out, as NeuralForecast's `available_mask`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelFrame {
     pub(crate) names: ColumnNames,
@@ -55,6 +56,8 @@ pub struct PanelFrame {
     pub(crate) static_values: Vec<f32>,
     /// `false` for a future frame (no target column: `y` is all zeros and never read).
     pub(crate) has_target: bool,
+    /// One line per repair the load made (see [`crate::Repairs`]).
+    pub(crate) notes: Vec<String>,
 }
 
 /// A borrowed view of one series of a [`PanelFrame`].
@@ -297,6 +300,7 @@ impl PanelFrame {
             static_names: self.static_names.clone(),
             static_values: Vec::new(),
             has_target: self.has_target,
+            notes: Vec::new(),
         };
         for (i, r) in order {
             let base = self.indptr[i];
@@ -316,6 +320,18 @@ impl PanelFrame {
             out.indptr.push(out.y.len());
         }
         out
+    }
+
+    /// What the repairs asked for at load time changed ([`crate::Repairs`]), one line each,
+    /// e.g. `sort: reordered 3 rows of 1 series by time`; empty when none was asked for.
+    pub fn repair_notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Number of missing targets (NaN: masked in training), from `Repairs::missing_targets`,
+    /// `fill_gaps` or an `available_mask` column.
+    pub fn n_missing(&self) -> usize {
+        self.y.iter().filter(|v| v.is_nan()).count()
     }
 
     /// `false` for a future frame ([`PanelFrame::future_frame`], the `future_from_csv_*`
@@ -352,6 +368,7 @@ impl PanelFrame {
             static_names: Vec::new(),
             static_values: Vec::new(),
             has_target: false,
+            notes: Vec::new(),
         })
     }
 

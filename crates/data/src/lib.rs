@@ -39,4 +39,5 @@ pub use freq::{Freq, Unit, days_in_month};
 pub use sampler::{SeriesBatcher, WindowRef, WindowSampler, sample_without_replacement};
 pub use scalers::{SCALER_EPS, ScalerType, apply, invert, scaler_stats};
 pub use static_frame::StaticFrame;
+pub use validate::{AVAILABLE_MASK_COL, MAX_FILLED_ROWS, Repairs};
 pub use windows::{WindowConfig, WindowIndex, fill_window};

@@ -282,3 +282,44 @@ fn options_take_neuralforecast_spellings() {
         .to_string();
     assert!(err.contains("loss=nonsense"), "{err}");
 }
+
+#[test]
+fn missing_targets_are_masked_in_training_and_survive_save_and_load() {
+    use neurodiv::data::Repairs;
+    // AirPassengers with every 10th target blanked, loaded with missing targets allowed.
+    let text: String = neurodiv::datasets::AIR_PASSENGERS_CSV
+        .lines()
+        .enumerate()
+        .map(|(k, line)| {
+            if k > 0 && k % 10 == 0 {
+                let cut = line.rfind(',').unwrap();
+                format!("{},\n", &line[..cut])
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    let opts = CsvOptions::default().with_repairs(Repairs {
+        missing_targets: true,
+        ..Repairs::default()
+    });
+    let df = PanelFrame::from_csv_reader(text.as_bytes(), &opts).unwrap();
+    assert_eq!(df.n_missing(), 14);
+    let mut nf = NeuralForecast::new(vec![Box::new(small_mlp(1))], df.freq());
+    let report = nf.fit(&df, 0).unwrap().remove(0);
+    assert!(report.train_losses.iter().all(|l| l.is_finite()));
+    let fc = nf.predict(None).unwrap();
+    assert!(fc.column("MLP").unwrap().iter().all(|v| v.is_finite()));
+    let dir = temp_dir("missing-targets");
+    nf.save(&dir.join("m")).unwrap();
+    let loaded = NeuralForecast::load(&dir.join("m")).unwrap();
+    assert_eq!(loaded.predict(None).unwrap(), fc);
+    // Validation needs observed targets: a validation tail with a gap is refused.
+    let mut nf = NeuralForecast::new(vec![Box::new(small_mlp(1))], df.freq());
+    let err = nf.fit(&df, 12).unwrap_err().to_string();
+    assert!(
+        err.contains("missing targets in its validation points"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
