@@ -83,6 +83,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// Write the next h timestamps of every series (the frame to fill with future exogenous values).
     Future(FutureArgs),
+    /// Score a forecast or cross-validation CSV per series and model (MAE, RMSE, sMAPE, MASE).
+    Evaluate(EvaluateArgs),
 }
 
 /// Data and model selection shared by the commands that fit.
@@ -254,6 +256,35 @@ pub struct FutureArgs {
     #[command(flatten)]
     pub load: LoadArgs,
     /// Write the frame to this CSV (default: print it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `neurodiv evaluate`
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Forecast or cross-validation CSV (unique_id, ds, [cutoff, y,] model columns).
+    #[arg(long)]
+    pub forecast: PathBuf,
+    /// The data: actuals (when the CSV has no y column) and the history MASE scales by; may
+    /// include the forecast period. Default: AirPassengers, embedded.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Frequency of the data as pandas spells it; default: inferred.
+    #[arg(long)]
+    pub freq: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Metrics, comma-separated: mae, mse, rmse, mape, smape, mase.
+    #[arg(long, value_delimiter = ',', default_value = "mae,rmse,smape,mase")]
+    pub metrics: Vec<String>,
+    /// Seasonal period of MASE (default: from the frequency).
+    #[arg(long, allow_negative_numbers = true)]
+    pub season_length: Option<usize>,
+    /// Average each metric over the series (utilsforecast's agg_fn="mean").
+    #[arg(long)]
+    pub mean: bool,
+    /// Write the table to this CSV (default: print it).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }

@@ -1,8 +1,8 @@
 //! The subcommands.
 
 use crate::args::{
-    Cli, Command, CvArgs, FitArgs, ForecastArgs, FutureArgs, LoadArgs, ModelArgs, ModelsArgs,
-    PredictArgs,
+    Cli, Command, CvArgs, EvaluateArgs, FitArgs, ForecastArgs, FutureArgs, LoadArgs, ModelArgs,
+    ModelsArgs, PredictArgs,
 };
 use crate::output::{Outputs, check_paths, eprint_line, print};
 use neurodiv::data::{Repairs, metrics};
@@ -25,6 +25,7 @@ pub fn run(cli: Cli, interrupt: &Arc<AtomicBool>) -> Result<()> {
         Command::Cv(a) => cv(a, interrupt),
         Command::Models(a) => models(a),
         Command::Future(a) => future(a, interrupt),
+        Command::Evaluate(a) => evaluate(a, interrupt),
     }
 }
 
@@ -458,6 +459,31 @@ fn future(a: FutureArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     match &a.out {
         Some(p) => outputs.write(p, &text)?,
         None => print(&String::from_utf8(text)?)?,
+    }
+    commit(outputs, interrupt)
+}
+
+/// `neurodiv evaluate`: metrics per series and model of a forecast or cross-validation CSV.
+fn evaluate(a: EvaluateArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    check_paths(
+        &[Some(a.forecast.as_path()), a.data.as_deref()],
+        &[("--out", a.out.as_deref())],
+    )?;
+    let metrics = a
+        .metrics
+        .iter()
+        .map(|m| m.parse::<metrics::Metric>())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let fc = ForecastFrame::from_csv_path(&a.forecast)?;
+    let df = load_data(a.data.as_deref(), None, &a.freq, &a.load)?;
+    let mut table = neurodiv::evaluate(&fc, Some(&df), &metrics, a.season_length)?;
+    if a.mean {
+        table = table.mean();
+    }
+    let mut outputs = Outputs::new();
+    match &a.out {
+        Some(p) => outputs.write(p, table.to_csv_string().as_bytes())?,
+        None => print(&table.to_csv_string())?,
     }
     commit(outputs, interrupt)
 }

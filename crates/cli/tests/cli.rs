@@ -469,3 +469,55 @@ fn chrono_day(d: u32) -> String {
     }
     format!("2024-{:02}-{day:02}", m + 1)
 }
+
+#[test]
+fn evaluate_scores_a_cross_validation_file_per_series_and_on_average() {
+    let dir = temp("evaluate");
+    let cv = dir.join("cv.csv");
+    let mut args = vec!["cv"];
+    args.extend(TINY);
+    args.extend(["--n-windows", "2", "--quiet", "--out", cv.to_str().unwrap()]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = neurodiv(&["evaluate", "--forecast", cv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "unique_id,metric,MLP");
+    let metrics: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(metrics, ["mae", "rmse", "smape", "mase"]);
+    // The MAE agrees with the one `cv` printed.
+    let printed = String::from_utf8_lossy(&neurodiv(&args).stderr).to_string();
+    let mae: f64 = lines[1].split(',').nth(2).unwrap().parse().unwrap();
+    assert!(
+        printed.contains(&format!("MAE {mae:.3}")),
+        "{printed} vs {mae}"
+    );
+    let o = neurodiv(&[
+        "evaluate",
+        "--forecast",
+        cv.to_str().unwrap(),
+        "--metrics",
+        "mae,mape",
+        "--mean",
+    ]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("metric,MLP\nmae,"), "{out}");
+    assert_eq!(out.lines().count(), 3);
+    let o = neurodiv(&[
+        "evaluate",
+        "--forecast",
+        cv.to_str().unwrap(),
+        "--metrics",
+        "r2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .starts_with("error: invalid argument: unknown metric `r2`")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

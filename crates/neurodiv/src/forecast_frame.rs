@@ -1,7 +1,8 @@
 //! The output frame of predict, cross-validation and in-sample prediction.
 
-use neurodiv_data::Ds;
-use std::io::Write;
+use crate::NfError;
+use neurodiv_data::{DataError, Ds, Location};
+use std::io::{Read, Write};
 use std::path::Path;
 
 /// Forecasts in long format: `unique_id`, `ds`, optionally `cutoff` and `y` (cross-validation and
@@ -69,12 +70,108 @@ impl ForecastFrame {
                 row.push(c[r].to_string());
             }
             if let Some(y) = &self.y {
-                row.push(y[r].to_string());
+                row.push(cell(y[r]));
             }
-            row.extend(self.columns.iter().map(|(_, v)| v[r].to_string()));
+            row.extend(self.columns.iter().map(|(_, v)| cell(v[r])));
             writeln!(w, "{}", row.join(","))?;
         }
         Ok(())
+    }
+
+    /// Reads a frame as [`ForecastFrame::write_csv`] writes it (a forecast, cross-validation or
+    /// in-sample frame, from this library or NeuralForecast): `unique_id, ds`, then `cutoff` and
+    /// `y` when present, then the model columns. An empty cell is NaN. `what` names the input
+    /// in errors.
+    pub fn from_csv_reader<R: Read>(rdr: R, what: &str) -> Result<ForecastFrame, NfError> {
+        let malformed = |e: csv::Error| NfError::Usage(format!("{what}: malformed CSV: {e}"));
+        let mut rdr = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(rdr);
+        let header: Vec<String> = rdr
+            .headers()
+            .map_err(malformed)?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if header.len() < 2 || header[0] != "unique_id" || header[1] != "ds" {
+            return Err(NfError::Usage(format!(
+                "{what}: a forecast frame starts with the columns unique_id, ds; the header has: {}",
+                header.join(", ")
+            )));
+        }
+        let mut next = 2;
+        let mut optional = |name: &str| {
+            let found = header.get(next).is_some_and(|h| h == name);
+            next += usize::from(found);
+            found
+        };
+        let mut frame = ForecastFrame {
+            cutoff: optional("cutoff").then(Vec::new),
+            y: optional("y").then(Vec::new),
+            columns: header[next..]
+                .iter()
+                .map(|n| (n.clone(), Vec::new()))
+                .collect(),
+            ..ForecastFrame::default()
+        };
+        let first_model = next;
+        let mut rec = csv::StringRecord::new();
+        while rdr.read_record(&mut rec).map_err(malformed)? {
+            let loc = Location::Line(rec.position().map_or(0, |p| p.line()));
+            let id = rec[0].to_string();
+            let date = |col: usize| {
+                Ds::parse(&rec[col]).ok_or_else(|| DataError::ParseDate {
+                    series: id.clone(),
+                    loc,
+                    column: header[col].clone(),
+                    value: rec[col].to_string(),
+                })
+            };
+            let number = |col: usize| -> Result<f32, DataError> {
+                let text = &rec[col];
+                if text.is_empty() {
+                    return Ok(f32::NAN);
+                }
+                text.parse().map_err(|_| DataError::ParseNumber {
+                    series: id.clone(),
+                    loc,
+                    column: header[col].clone(),
+                    value: text.to_string(),
+                })
+            };
+            frame.ds.push(date(1)?);
+            let mut col = 2;
+            if let Some(c) = &mut frame.cutoff {
+                c.push(date(col)?);
+                col += 1;
+            }
+            if let Some(y) = &mut frame.y {
+                y.push(number(col)?);
+            }
+            for (j, (_, values)) in frame.columns.iter_mut().enumerate() {
+                values.push(number(first_model + j)?);
+            }
+            frame.unique_id.push(id);
+        }
+        if frame.is_empty() {
+            return Err(DataError::Empty {
+                what: what.to_string(),
+            }
+            .into());
+        }
+        Ok(frame)
+    }
+
+    /// [`ForecastFrame::from_csv_reader`] on a file.
+    pub fn from_csv_path(path: &Path) -> Result<ForecastFrame, NfError> {
+        let file = std::fs::File::open(path).map_err(|source| NfError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_csv_reader(
+            std::io::BufReader::new(file),
+            &format!("file {}", path.display()),
+        )
     }
 
     /// The frame as CSV text.
@@ -111,6 +208,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// A value as a CSV cell: NaN (a missing actual) is empty, as pandas writes it.
+fn cell(v: f32) -> String {
+    if v.is_nan() {
+        String::new()
+    } else {
+        v.to_string()
+    }
 }
 
 fn quote(s: &str) -> String {

@@ -14,12 +14,14 @@
 //! ```
 
 pub mod datasets;
+pub mod evaluate;
 mod forecast_frame;
 mod orchestrator;
 pub mod parity;
 pub mod registry;
 mod saved_frame;
 
+pub use evaluate::{Evaluation, evaluate};
 pub use forecast_frame::{ForecastFrame, write_atomic};
 pub use orchestrator::{NeuralForecast, NfError};
 
