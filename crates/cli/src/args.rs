@@ -96,7 +96,8 @@ pub struct ModelArgs {
     /// CSV of static features (unique_id, features...).
     #[arg(long = "static")]
     pub static_data: Option<PathBuf>,
-    /// Model name as NeuralForecast spells it (case-insensitive); repeat for several models.
+    /// Model name as NeuralForecast spells it (case-insensitive), optionally with its own
+    /// options: `NHITS:alias=nhits_a,seed=2`. Repeat for several models.
     #[arg(long = "model", default_value = "NHITS")]
     pub models: Vec<String>,
     /// Forecast horizon (default 12, or the --holdout length).
@@ -105,10 +106,13 @@ pub struct ModelArgs {
     /// Input window length (default: 2 * h); -1 is NeuralForecast's `input_size=-1`, 3 * h.
     #[arg(long, allow_negative_numbers = true)]
     pub input_size: Option<i64>,
-    /// Training steps (the command line's default keeps a run to seconds; the library's own
-    /// default is the model's, e.g. 1000 for NHITS).
-    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
-    pub max_steps: usize,
+    /// Training steps [default: 100, printed when used; the library's own default is the
+    /// model's, e.g. 1000 for NHITS].
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_steps: Option<usize>,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, allow_negative_numbers = true)]
+    pub threads: Option<usize>,
     /// Random seed.
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
@@ -181,6 +185,9 @@ pub struct ForecastArgs {
     /// Seasonal period for MASE (default: from the frequency).
     #[arg(long, allow_negative_numbers = true)]
     pub season_length: Option<usize>,
+    /// Add a column `Ensemble`: the mean or median of the models' point forecasts.
+    #[arg(long, value_parser = ["mean", "median"])]
+    pub ensemble: Option<String>,
 }
 
 /// `neurodiv fit`
@@ -191,6 +198,9 @@ pub struct FitArgs {
     /// Directory to save the fitted models in.
     #[arg(long)]
     pub save: PathBuf,
+    /// Replace an earlier save in the directory (default: refuse it).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// `neurodiv predict`
@@ -229,6 +239,9 @@ pub struct CvArgs {
     /// Refit the models before each window.
     #[arg(long)]
     pub refit: bool,
+    /// Add a column `Ensemble`: the mean or median of the models' point forecasts.
+    #[arg(long, value_parser = ["mean", "median"])]
+    pub ensemble: Option<String>,
     /// Write the cross-validation frame to this CSV (default: print it).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -18,6 +18,21 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// Runs one command. Training stops at the next step once `interrupt` is set (Ctrl-C), and no
 /// output is written after it is set.
 pub fn run(cli: Cli, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    let threads = match &cli.command {
+        Command::Forecast(a) => a.model.threads,
+        Command::Fit(a) => a.model.threads,
+        Command::Cv(a) => a.model.threads,
+        _ => None,
+    };
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| format!("--threads {n}: {e}"))?;
+    }
     match cli.command {
         Command::Forecast(a) => forecast(a, interrupt),
         Command::Fit(a) => fit(a, interrupt),
@@ -120,21 +135,53 @@ fn build_models(a: &ModelArgs, h: usize, df: &PanelFrame) -> Result<Vec<Box<dyn 
         .iter()
         .map(|s| registry::parse_set(s))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let mut models = Vec::new();
-    for name in &a.models {
-        let canonical = registry::canonical_name(name)?;
-        let mut overrides = vec![("max_steps".to_string(), a.max_steps.to_string())];
+    // Each `--model NAME[:key=value,...]`: its canonical name, own options and alias.
+    let mut specs = Vec::with_capacity(a.models.len());
+    for spec in &a.models {
+        let (name, own) = parse_model_spec(spec)?;
+        let canonical = registry::canonical_name(&name)?;
+        let alias = own
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "alias")
+            .map_or(canonical.to_string(), |(_, v)| {
+                v.trim_matches('"').to_string()
+            });
+        specs.push((canonical, own, alias));
+    }
+    // A `--set MODEL.key` prefix must name a model of the run, by name or alias.
+    for (target, key, _) in &sets {
+        if let Some(t) = target
+            && !specs
+                .iter()
+                .any(|(c, _, alias)| c.eq_ignore_ascii_case(t) || alias.eq_ignore_ascii_case(t))
+        {
+            let names: Vec<&str> = specs.iter().map(|(_, _, alias)| alias.as_str()).collect();
+            return Err(format!(
+                "--set {t}.{key}: {t:?} names no model of this run (models: {})",
+                names.join(", ")
+            )
+            .into());
+        }
+    }
+    let mut models: Vec<Box<dyn NeuralModel>> = Vec::new();
+    for (canonical, own, alias) in &specs {
+        let max_steps = a.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
+        let mut overrides = vec![("max_steps".to_string(), max_steps.to_string())];
         if let Some(s) = a.seed {
             overrides.push(("random_seed".to_string(), s.to_string()));
         }
         for (target, k, v) in &sets {
             match target {
-                Some(t) if !t.eq_ignore_ascii_case(canonical) => {}
+                Some(t) if !t.eq_ignore_ascii_case(canonical) && !t.eq_ignore_ascii_case(alias) => {
+                }
                 _ => overrides.push((k.clone(), v.clone())),
             }
         }
+        overrides.extend(own.iter().cloned());
         let config =
             registry::config_for_series(canonical, h, input_size, &overrides, df.n_series())?;
+        check_option_shapes(canonical, h, input_size, &overrides, &config)?;
         // A config that does not read as BaseConfig has a value of the wrong type, which the
         // build reports in the option's terms.
         if let Ok(base) = serde_json::from_value::<neurodiv::core::BaseConfig>(config.clone()) {
@@ -144,15 +191,145 @@ fn build_models(a: &ModelArgs, h: usize, df: &PanelFrame) -> Result<Vec<Box<dyn 
         }
         models.push(registry::build_config(canonical, &config)?);
     }
+    let aliases: Vec<String> = models.iter().map(|m| m.alias()).collect();
+    if let Some((i, dup)) = aliases
+        .iter()
+        .enumerate()
+        .find(|(i, a)| aliases[..*i].contains(a))
+    {
+        return Err(format!(
+            "two models are called {dup}: give each its own alias, e.g. --model {}:alias={dup}_{i}",
+            models[i].name()
+        )
+        .into());
+    }
     Ok(models)
 }
 
-/// Fits with progress bars; returns each model's fit seconds and steps run.
+/// Splits `NAME[:key=value,...]` into the name and its options; `seed` is short for
+/// `random_seed`. Commas inside brackets, braces, parentheses or quotes belong to the value
+/// (`NHITS:mlp_units=[[64,64]],seed=2`).
+fn parse_model_spec(spec: &str) -> Result<(String, Vec<(String, String)>)> {
+    let Some((name, rest)) = spec.split_once(':') else {
+        return Ok((spec.to_string(), Vec::new()));
+    };
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    for (i, c) in rest.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '{' | '(' if !quoted => depth += 1,
+            ']' | '}' | ')' if !quoted => depth -= 1,
+            ',' if depth == 0 && !quoted => {
+                parts.push(&rest[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&rest[start..]);
+    let options = parts
+        .into_iter()
+        .map(|p| {
+            let (k, v) = p.split_once('=').ok_or_else(|| {
+                format!("--model {spec:?}: expected NAME:key=value,... but {p:?} has no '='")
+            })?;
+            let k = k.trim();
+            let k = if k == "seed" { "random_seed" } else { k };
+            Ok((k.to_string(), v.trim().to_string()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((name.to_string(), options))
+}
+
+/// Refuses an option value whose JSON shape differs from the option's default (a list where a
+/// list of lists is wanted, text where a number is), in the option's terms:
+/// `NHITS: option mlp_units takes a list of lists of integers, like [[512,512],...] (its default), got [256,256]`.
+fn check_option_shapes(
+    name: &str,
+    h: usize,
+    input_size: usize,
+    overrides: &[(String, String)],
+    config: &serde_json::Value,
+) -> Result<()> {
+    let defaults = registry::default_config(name, h, input_size)?;
+    for (key, _) in overrides {
+        let (Some(default), Some(given)) = (defaults.get(key), config.get(key)) else {
+            continue;
+        };
+        if !same_shape(default, given) {
+            return Err(format!(
+                "{name}: option {key} takes {}, like {default} (its default), got {given}",
+                describe(default)
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Whether `given` has the JSON shape of `default` (a null default takes anything, and null is
+/// left to the model to accept or refuse; a number default takes any number unless it is an
+/// integer).
+fn same_shape(default: &serde_json::Value, given: &serde_json::Value) -> bool {
+    use serde_json::Value as V;
+    match (default, given) {
+        (V::Null, _) | (_, V::Null) => true,
+        (V::Object(_), V::Object(_)) | (V::Bool(_), V::Bool(_)) => true,
+        (V::String(_), V::String(_)) => true,
+        (V::Number(d), V::Number(g)) => !(d.is_u64() || d.is_i64()) || g.is_u64() || g.is_i64(),
+        (V::Array(d), V::Array(g)) => match d.first() {
+            Some(first) => g.iter().all(|v| same_shape(first, v)),
+            None => true,
+        },
+        _ => false,
+    }
+}
+
+/// `a list of lists of integers`, `a number`, `true or false`, `a name`...
+fn describe(v: &serde_json::Value) -> String {
+    use serde_json::Value as V;
+    match v {
+        V::Null => "a value or null".into(),
+        V::Bool(_) => "true or false".into(),
+        V::Number(n) if n.is_u64() || n.is_i64() => "an integer".into(),
+        V::Number(_) => "a number".into(),
+        V::String(_) => "a name".into(),
+        V::Object(_) => "an object".into(),
+        V::Array(items) => match items.first() {
+            None => "a list".into(),
+            Some(first) => {
+                let one = describe(first);
+                let plural = match one.split_once(' ') {
+                    Some(("a" | "an", rest)) => match rest.split_once(' ') {
+                        Some((noun, tail)) => format!("{noun}s {tail}"),
+                        None => format!("{rest}s"),
+                    },
+                    _ => one,
+                };
+                format!("a list of {plural}")
+            }
+        },
+    }
+}
+
+/// Training steps per model when `--max-steps` is not given (the library's default is each
+/// model's own, e.g. 1000 for NHITS; this keeps a command-line run to seconds).
+pub const DEFAULT_MAX_STEPS: usize = 100;
+
+/// Fits with progress bars; returns each model's fit seconds and steps run. Without
+/// `--max-steps` (and without `--quiet`) it first says how many steps it runs.
 fn fit_models(
     nf: &mut NeuralForecast,
     df: &PanelFrame,
     a: &ModelArgs,
 ) -> Result<(Vec<f64>, Vec<usize>)> {
+    if a.max_steps.is_none() && !a.quiet {
+        eprint_line(&format!(
+            "note: {DEFAULT_MAX_STEPS} training steps per model (the command line's default; \
+             the library's is each model's own, e.g. NHITS 1000): set --max-steps to change it"
+        ));
+    }
     let names: Vec<String> = nf.models().iter().map(|m| m.alias()).collect();
     let mut bars = crate::progress::Bars::new(&names, a.quiet);
     let mut times = vec![0.0; names.len()];
@@ -228,8 +405,11 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         .iter()
         .any(|m| !m.base().futr_exog_list.is_empty());
     let futr = futr_file.as_ref().or(test.as_ref()).filter(|_| uses_futr);
-    let fc = nf.predict(futr)?;
+    let mut fc = nf.predict(futr)?;
     let predict_s = t.elapsed().as_secs_f64();
+    if let Some(how) = &a.ensemble {
+        fc.add_ensemble(nf.models(), how.parse()?)?;
+    }
     let mut outputs = Outputs::new();
     let mut json = serde_json::Map::new();
     let mut table = Vec::new();
@@ -244,9 +424,26 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
             "{:<16} {:>10} {:>10} {:>10} {:>10} {:>9}",
             "model", "MAE", "RMSE", "SMAPE%", "MASE", "fit s"
         ));
-        for (i, model) in nf.models().iter().enumerate() {
-            let alias = model.alias();
-            let point = point_column(&fc, model.as_ref());
+        // Each model, then the ensemble (whose fit time is that of all models).
+        let mut scored: Vec<(String, String, f64, Option<usize>)> = nf
+            .models()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                (
+                    m.alias(),
+                    fc.point_column(m.as_ref()),
+                    fit_times[i],
+                    Some(steps[i]),
+                )
+            })
+            .collect();
+        if a.ensemble.is_some() {
+            let total = fit_times.iter().sum();
+            let name = neurodiv::ENSEMBLE_COLUMN.to_string();
+            scored.push((name.clone(), name, total, None));
+        }
+        for (alias, point, fit_s, steps) in scored {
             let y_hat = fc
                 .column(&point)
                 .ok_or_else(|| format!("no forecast column {point}"))?;
@@ -255,13 +452,12 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
             let smape = metrics::smape(&y_true, y_hat)?;
             let mase = mase_panel(&train, test, y_hat, m)?;
             table.push(format!(
-                "{alias:<16} {mae:>10.3} {rmse:>10.3} {smape:>10.3} {mase:>10.3} {:>9.2}",
-                fit_times[i]
+                "{alias:<16} {mae:>10.3} {rmse:>10.3} {smape:>10.3} {mase:>10.3} {fit_s:>9.2}"
             ));
             json.insert(
                 alias,
                 serde_json::json!({"mae": mae, "rmse": rmse, "smape": smape, "mase": mase,
-                    "fit_seconds": fit_times[i], "predict_seconds": predict_s, "steps": steps[i]}),
+                    "fit_seconds": fit_s, "predict_seconds": predict_s, "steps": steps}),
             );
         }
     } else {
@@ -294,21 +490,6 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     Ok(())
 }
 
-/// The column holding a model's point forecast (the model alias, or its median output).
-fn point_column(fc: &ForecastFrame, model: &dyn NeuralModel) -> String {
-    let loss = &model.base().loss;
-    let name = format!(
-        "{}{}",
-        model.alias(),
-        loss.output_names()[loss.point_index()]
-    );
-    if fc.column(&name).is_some() {
-        name
-    } else {
-        model.alias()
-    }
-}
-
 /// MASE over the panel: each series' errors scaled by its own in-sample seasonal naive MAE,
 /// averaged over series.
 fn mase_panel(train: &PanelFrame, test: &PanelFrame, y_hat: &[f32], m: usize) -> Result<f64> {
@@ -328,6 +509,7 @@ fn fit(a: FitArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         &[a.model.data.as_deref(), a.model.static_data.as_deref()],
         &[("--save", Some(&a.save))],
     )?;
+    NeuralForecast::check_save_dir(&a.save, a.overwrite)?;
     let df = load_data(
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
@@ -343,7 +525,11 @@ fn fit(a: FitArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     if interrupt.load(Ordering::Relaxed) {
         return Err(neurodiv::core::CoreError::Interrupted.into());
     }
-    nf.save(&a.save)?;
+    if a.overwrite {
+        nf.save_overwriting(&a.save)?;
+    } else {
+        nf.save(&a.save)?;
+    }
     eprint_line(&format!(
         "saved {} model(s) to {}",
         nf.models().len(),
@@ -395,15 +581,23 @@ fn cv(a: CvArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     let mut nf = NeuralForecast::new(build_models(&a.model, h, &df)?, df.freq());
     nf.set_interrupt(interrupt.clone());
     let step = a.step_size.unwrap_or(h);
-    let frame = nf.cross_validation(&df, a.n_windows, step, a.model.val_size, a.refit)?;
+    let mut frame = nf.cross_validation(&df, a.n_windows, step, a.model.val_size, a.refit)?;
+    let mut points: Vec<(String, String)> = nf
+        .models()
+        .iter()
+        .map(|m| (m.alias(), frame.point_column(m.as_ref())))
+        .collect();
+    if let Some(how) = &a.ensemble {
+        frame.add_ensemble(nf.models(), how.parse()?)?;
+        let name = neurodiv::ENSEMBLE_COLUMN.to_string();
+        points.push((name.clone(), name));
+    }
     let y = frame.y.as_ref().expect("cross-validation frames hold y");
     let mut lines = Vec::new();
-    for model in nf.models() {
-        let point = point_column(&frame, model.as_ref());
+    for (alias, point) in points {
         if let Some(col) = frame.column(&point) {
             lines.push(format!(
-                "{}: MAE {:.3} over {} windows",
-                model.alias(),
+                "{alias}: MAE {:.3} over {} windows",
                 metrics::mae(y, col)?,
                 a.n_windows
             ));

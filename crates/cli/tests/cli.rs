@@ -521,3 +521,71 @@ fn evaluate_scores_a_cross_validation_file_per_series_and_on_average() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_model_twice_with_aliases_an_ensemble_and_errors_in_the_options_terms() {
+    let o = neurodiv(&[
+        "forecast",
+        "--model",
+        "MLP:alias=mlp_a,seed=1",
+        "--model",
+        "MLP:alias=mlp_b,seed=2",
+        "--set",
+        "hidden_size=8",
+        "--set",
+        "mlp_b.scaler_type=Robust",
+        "--max-steps",
+        "3",
+        "--holdout",
+        "12",
+        "--ensemble",
+        "median",
+        "--threads",
+        "1",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.starts_with("unique_id,ds,mlp_a,mlp_b,Ensemble\n"),
+        "{out}"
+    );
+    // The median of two forecasts is their mean.
+    let row: Vec<f32> = out
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .skip(2)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!((row[2] - (row[0] + row[1]) / 2.0).abs() < 1e-3, "{row:?}");
+    let table = String::from_utf8(o.stderr).unwrap();
+    assert!(table.lines().any(|l| l.starts_with("Ensemble ")), "{table}");
+    let error = |args: &[&str]| {
+        let o = neurodiv(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        String::from_utf8(o.stderr).unwrap()
+    };
+    assert_eq!(
+        error(&["forecast", "--model", "MLP", "--model", "MLP", "--quiet"]),
+        "error: two models are called MLP: give each its own alias, e.g. --model MLP:alias=MLP_1\n"
+    );
+    assert_eq!(
+        error(&[
+            "forecast",
+            "--model",
+            "MLP",
+            "--set",
+            "MPL.hidden_size=8",
+            "--quiet"
+        ]),
+        "error: --set MPL.hidden_size: \"MPL\" names no model of this run (models: MLP)\n"
+    );
+    assert_eq!(
+        error(&["forecast", "--set", "mlp_units=[256,256]", "--quiet"]),
+        "error: NHITS: option mlp_units takes a list of lists of integers, like \
+         [[512,512],[512,512],[512,512]] (its default), got [256,256]\n"
+    );
+    assert!(error(&["forecast", "--model", "MLP:hidden_size", "--quiet"]).contains("has no '='"));
+}

@@ -73,7 +73,7 @@ impl FromStr for ScalerType {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ScalerType::ALL
             .into_iter()
-            .find(|k| k.name() == s.trim())
+            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| DataError::UnknownScaler(s.to_string()))
     }
 }

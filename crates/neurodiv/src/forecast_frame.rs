@@ -1,6 +1,7 @@
 //! The output frame of predict, cross-validation and in-sample prediction.
 
 use crate::NfError;
+use neurodiv_core::NeuralModel;
 use neurodiv_data::{DataError, Ds, Location};
 use std::io::{Read, Write};
 use std::path::Path;
@@ -21,7 +22,96 @@ pub struct ForecastFrame {
     pub columns: Vec<(String, Vec<f32>)>,
 }
 
+/// How [`ForecastFrame::add_ensemble`] combines the models' point forecasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Ensemble {
+    /// The mean of the models' forecasts at each row.
+    Mean,
+    /// The median (the mean of the two middle values for an even count).
+    Median,
+}
+
+impl std::str::FromStr for Ensemble {
+    type Err = NfError;
+
+    /// `mean` or `median`, in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "mean" => Ok(Ensemble::Mean),
+            "median" => Ok(Ensemble::Median),
+            _ => Err(NfError::Usage(format!(
+                "unknown ensemble {s:?}; expected mean or median"
+            ))),
+        }
+    }
+}
+
+/// The name of the column [`ForecastFrame::add_ensemble`] adds.
+pub const ENSEMBLE_COLUMN: &str = "Ensemble";
+
 impl ForecastFrame {
+    /// The column holding `model`'s point forecast: its alias, or the point output of its loss
+    /// (`MLP-median` for `MQLoss`) when the frame has that column.
+    pub fn point_column(&self, model: &dyn NeuralModel) -> String {
+        let loss = &model.base().loss;
+        let name = format!(
+            "{}{}",
+            model.alias(),
+            loss.output_names()[loss.point_index()]
+        );
+        if self.column(&name).is_some() {
+            name
+        } else {
+            model.alias()
+        }
+    }
+
+    /// Adds the column `Ensemble` ([`ENSEMBLE_COLUMN`]): at each row the mean or median of the
+    /// point forecasts of `models` ([`ForecastFrame::point_column`]). Needs at least one model.
+    pub fn add_ensemble(
+        &mut self,
+        models: &[Box<dyn NeuralModel>],
+        how: Ensemble,
+    ) -> Result<(), NfError> {
+        if models.is_empty() {
+            return Err(NfError::Usage("an ensemble needs models".into()));
+        }
+        if self.column(ENSEMBLE_COLUMN).is_some() {
+            return Err(NfError::Usage(format!(
+                "the frame already has a column {ENSEMBLE_COLUMN:?} (a model's alias?)"
+            )));
+        }
+        let cols: Vec<&[f32]> = models
+            .iter()
+            .map(|m| {
+                let name = self.point_column(m.as_ref());
+                self.column(&name)
+                    .ok_or_else(|| NfError::Usage(format!("the frame has no column {name:?}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let mut row = Vec::with_capacity(cols.len());
+        let values = (0..self.len())
+            .map(|r| {
+                row.clear();
+                row.extend(cols.iter().map(|c| c[r]));
+                match how {
+                    Ensemble::Mean => row.iter().sum::<f32>() / row.len() as f32,
+                    Ensemble::Median => {
+                        row.sort_by(f32::total_cmp);
+                        let n = row.len();
+                        if n % 2 == 1 {
+                            row[n / 2]
+                        } else {
+                            (row[n / 2 - 1] + row[n / 2]) / 2.0
+                        }
+                    }
+                }
+            })
+            .collect();
+        self.columns.push((ENSEMBLE_COLUMN.to_string(), values));
+        Ok(())
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.unique_id.len()

@@ -22,7 +22,7 @@ pub mod registry;
 mod saved_frame;
 
 pub use evaluate::{Evaluation, evaluate};
-pub use forecast_frame::{ForecastFrame, write_atomic};
+pub use forecast_frame::{ENSEMBLE_COLUMN, Ensemble, ForecastFrame, write_atomic};
 pub use orchestrator::{NeuralForecast, NfError};
 
 pub use neurodiv_autodiff as autodiff;

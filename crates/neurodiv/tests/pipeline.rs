@@ -47,6 +47,10 @@ fn save_and_load_reproduce_predictions_bit_for_bit() {
     };
     assert_eq!(bits(&before), bits(&after));
     assert_eq!(before.ds, after.ds);
+    // An earlier save is refused unless overwriting is asked for.
+    let err = nf.save(&dir).unwrap_err().to_string();
+    assert!(err.contains("holds an earlier save"), "{err}");
+    nf.save_overwriting(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -322,4 +326,52 @@ fn missing_targets_are_masked_in_training_and_survive_save_and_load() {
         "{err}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_ensemble_column_combines_the_point_forecasts() {
+    use neurodiv::{ENSEMBLE_COLUMN, Ensemble};
+    let (train, _) = air_split();
+    let models: Vec<Box<dyn NeuralModel>> = vec![
+        Box::new(small_mlp(1)),
+        Box::new(
+            MLP::new(
+                MLPConfig::new(12, 24)
+                    .hidden_size(8)
+                    .max_steps(3)
+                    .alias("b"),
+            )
+            .unwrap(),
+        ),
+        Box::new(
+            MLP::new(
+                MLPConfig::new(12, 24)
+                    .hidden_size(8)
+                    .max_steps(3)
+                    .alias("c"),
+            )
+            .unwrap(),
+        ),
+    ];
+    let mut nf = NeuralForecast::new(models, train.freq());
+    nf.fit(&train, 0).unwrap();
+    let mut fc = nf.predict(None).unwrap();
+    let mut mean = fc.clone();
+    fc.add_ensemble(nf.models(), "Median".parse().unwrap())
+        .unwrap();
+    mean.add_ensemble(nf.models(), Ensemble::Mean).unwrap();
+    let (a, b, c) = (
+        fc.column("MLP").unwrap()[0],
+        fc.column("b").unwrap()[0],
+        fc.column("c").unwrap()[0],
+    );
+    let mut sorted = [a, b, c];
+    sorted.sort_by(f32::total_cmp);
+    assert_eq!(fc.column(ENSEMBLE_COLUMN).unwrap()[0], sorted[1]);
+    assert!((mean.column(ENSEMBLE_COLUMN).unwrap()[0] - (a + b + c) / 3.0).abs() < 1e-4);
+    assert!(
+        fc.add_ensemble(nf.models(), Ensemble::Mean).is_err(),
+        "one Ensemble column"
+    );
+    assert!("mode".parse::<Ensemble>().is_err());
 }
