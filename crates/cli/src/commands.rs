@@ -260,7 +260,7 @@ fn check_option_shapes(
         if !same_shape(default, given) {
             return Err(format!(
                 "{name}: option {key} takes {}, like {default} (its default), got {given}",
-                describe(default)
+                crate::catalog::describe(default)
             )
             .into());
         }
@@ -283,33 +283,6 @@ fn same_shape(default: &serde_json::Value, given: &serde_json::Value) -> bool {
             None => true,
         },
         _ => false,
-    }
-}
-
-/// `a list of lists of integers`, `a number`, `true or false`, `a name`...
-fn describe(v: &serde_json::Value) -> String {
-    use serde_json::Value as V;
-    match v {
-        V::Null => "a value or null".into(),
-        V::Bool(_) => "true or false".into(),
-        V::Number(n) if n.is_u64() || n.is_i64() => "an integer".into(),
-        V::Number(_) => "a number".into(),
-        V::String(_) => "a name".into(),
-        V::Object(_) => "an object".into(),
-        V::Array(items) => match items.first() {
-            None => "a list".into(),
-            Some(first) => {
-                let one = describe(first);
-                let plural = match one.split_once(' ') {
-                    Some(("a" | "an", rest)) => match rest.split_once(' ') {
-                        Some((noun, tail)) => format!("{noun}s {tail}"),
-                        None => format!("{rest}s"),
-                    },
-                    _ => one,
-                };
-                format!("a list of {plural}")
-            }
-        },
     }
 }
 
@@ -613,24 +586,10 @@ fn cv(a: CvArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
 }
 
 fn models(a: ModelsArgs) -> Result<()> {
-    let mut text = String::new();
-    match a.name {
-        None => {
-            for (name, family) in registry::model_families() {
-                text.push_str(&format!("{name:<18} {family}\n"));
-            }
-        }
-        Some(name) => {
-            let config = registry::default_config(&name, 12, 24)?;
-            text.push_str(&format!(
-                "{} options (defaults shown for h=12, input_size=24):\n",
-                registry::canonical_name(&name)?
-            ));
-            for (k, v) in config.as_object().expect("object") {
-                text.push_str(&format!("  {k:<32} {v}\n"));
-            }
-        }
-    }
+    let text = match a.name {
+        None => crate::catalog::list()?,
+        Some(name) => crate::catalog::options(&name)?,
+    };
     print(&text)
 }
 

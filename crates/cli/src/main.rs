@@ -5,6 +5,7 @@
 //! output files appear all together or not at all, and a closed stdout ends it quietly.
 
 mod args;
+mod catalog;
 mod commands;
 mod output;
 mod plot;

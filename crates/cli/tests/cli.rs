@@ -173,11 +173,35 @@ fn models_lists_every_model_and_its_options() {
     for name in ["MLP", "NHITS", "NBEATS", "DLinear", "NLinear", "RLinear"] {
         assert!(text.contains(name), "{name} missing from {text}");
     }
-    let o = neurodiv(&["models", "nhits"]);
     assert!(
-        String::from_utf8(o.stdout)
+        text.starts_with("model            family     takes"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("TSMixer ") && l.contains("no exog, multivariate")),
+        "{text}"
+    );
+    let o = neurodiv(&["models", "nhits"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
             .unwrap()
-            .contains("n_pool_kernel_size")
+            .to_string()
+    };
+    assert!(
+        line("n_pool_kernel_size").contains("a list of integers"),
+        "{text}"
+    );
+    assert!(
+        line("n_pool_kernel_size").contains("pooling kernel per stack"),
+        "{text}"
+    );
+    assert!(line("batch_size").contains("usize"), "{text}");
+    assert!(
+        line("loss ").ends_with("training loss"),
+        "links are dropped: {text}"
     );
 }
 
