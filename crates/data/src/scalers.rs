@@ -70,6 +70,7 @@ impl fmt::Display for ScalerType {
 
 impl FromStr for ScalerType {
     type Err = DataError;
+    /// A name of [`ScalerType::name`], in any case (`robust`, `Robust`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ScalerType::ALL
             .into_iter()
