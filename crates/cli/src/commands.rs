@@ -5,7 +5,7 @@ use crate::args::{
     ModelsArgs, PredictArgs,
 };
 use crate::output::{Outputs, check_paths, eprint_line, print};
-use neurodiv::data::{Repairs, metrics};
+use neurodiv::data::{FileFormat, Repairs, metrics};
 use neurodiv::prelude::*;
 use neurodiv::registry;
 use std::path::Path;
@@ -80,7 +80,7 @@ fn load_data(
 ) -> Result<PanelFrame> {
     let opts = csv_options(freq, load)?;
     let mut frame = match path {
-        Some(p) => PanelFrame::from_csv_path(p, &opts)?,
+        Some(p) => PanelFrame::from_path(p, &opts)?,
         None => {
             PanelFrame::from_csv_reader(neurodiv::datasets::AIR_PASSENGERS_CSV.as_bytes(), &opts)?
         }
@@ -89,7 +89,7 @@ fn load_data(
         eprint_line(&format!("repaired: {note}"));
     }
     if let Some(p) = static_path {
-        frame = frame.with_static(neurodiv::data::StaticFrame::from_csv_path(p, &opts)?)?;
+        frame = frame.with_static(neurodiv::data::StaticFrame::from_path(p, &opts)?)?;
     }
     Ok(frame)
 }
@@ -98,7 +98,7 @@ fn load_data(
 /// frequency.
 fn read_future(path: &Path, freq: Freq, load: &LoadArgs) -> Result<PanelFrame> {
     let opts = csv_options(&None, load)?.with_freq(freq);
-    Ok(PanelFrame::future_from_csv_path(path, &opts)?)
+    Ok(PanelFrame::future_from_path(path, &opts)?)
 }
 
 /// The horizon: `--h`, else the holdout length, else 12; a holdout must equal the horizon.
@@ -325,10 +325,11 @@ fn fit_models(
     Ok((times, reports.iter().map(|r| r.steps).collect()))
 }
 
-/// Stages `frame` as CSV for `out`, or prints it when there is no `out`.
+/// Stages `frame` for `out` in the format of its extension (CSV, Parquet, Arrow IPC), or prints
+/// it as CSV when there is no `out`.
 fn stage_or_print(frame: &ForecastFrame, out: Option<&Path>, outputs: &mut Outputs) -> Result<()> {
     match out {
-        Some(p) => outputs.write(p, frame.to_csv_string().as_bytes()),
+        Some(p) => outputs.write(p, &frame.to_bytes(FileFormat::from_path(p))?),
         None => print(&frame.to_csv_string()),
     }
 }
@@ -363,7 +364,8 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         }
         None => (df.clone(), None),
     };
-    let models = build_models(&a.model, horizon(&a.model, a.holdout)?, &train)?;
+    let h = horizon(&a.model, a.holdout)?;
+    let models = build_models(&a.model, h, &train)?;
     let futr_file = a
         .futr
         .as_deref()
@@ -441,7 +443,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     // Every file is staged before stdout is written, and committed after: a failure anywhere
     // leaves no file behind.
     if let Some(p) = &a.out {
-        outputs.write(p, fc.to_csv_string().as_bytes())?;
+        outputs.write(p, &fc.to_bytes(FileFormat::from_path(p))?)?;
     }
     if let Some(p) = &a.metrics_json {
         let text = serde_json::to_string_pretty(&serde_json::json!({ "models": json }))?;
@@ -606,12 +608,11 @@ fn future(a: FutureArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         )
         .into());
     }
-    let mut text = Vec::new();
-    df.future_frame(h)?.to_csv(&mut text)?;
+    let frame = df.future_frame(h)?;
     let mut outputs = Outputs::new();
     match &a.out {
-        Some(p) => outputs.write(p, &text)?,
-        None => print(&String::from_utf8(text)?)?,
+        Some(p) => outputs.write(p, &frame.to_bytes(FileFormat::from_path(p))?)?,
+        None => print(&String::from_utf8(frame.to_bytes(FileFormat::Csv)?)?)?,
     }
     commit(outputs, interrupt)
 }
@@ -622,12 +623,17 @@ fn evaluate(a: EvaluateArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         &[Some(a.forecast.as_path()), a.data.as_deref()],
         &[("--out", a.out.as_deref())],
     )?;
+    if let Some(p) = a.out.as_deref()
+        && FileFormat::from_path(p) != FileFormat::Csv
+    {
+        return Err(format!("--out {}: evaluate writes CSV", p.display()).into());
+    }
     let metrics = a
         .metrics
         .iter()
         .map(|m| m.parse::<metrics::Metric>())
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let fc = ForecastFrame::from_csv_path(&a.forecast)?;
+    let fc = ForecastFrame::from_path(&a.forecast)?;
     let df = load_data(a.data.as_deref(), None, &a.freq, &a.load)?;
     let mut table = neurodiv::evaluate(&fc, Some(&df), &metrics, a.season_length)?;
     if a.mean {

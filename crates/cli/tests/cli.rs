@@ -613,3 +613,67 @@ fn a_model_twice_with_aliases_an_ensemble_and_errors_in_the_options_terms() {
     );
     assert!(error(&["forecast", "--model", "MLP:hidden_size", "--quiet"]).contains("has no '='"));
 }
+
+#[test]
+fn parquet_and_arrow_files_in_and_out() {
+    let dir = temp("parquet");
+    let (fc, cv, fut) = (
+        dir.join("fc.parquet"),
+        dir.join("cv.arrow"),
+        dir.join("future.parquet"),
+    );
+    // A Parquet panel made by the library from the CSV one.
+    let panel = neurodiv::data::PanelFrame::from_csv_path(
+        "../../data/air_passengers_panel.csv",
+        &neurodiv::data::CsvOptions::default(),
+    )
+    .unwrap();
+    let data = dir.join("panel.parquet");
+    std::fs::write(
+        &data,
+        panel.to_bytes(neurodiv::data::FileFormat::Parquet).unwrap(),
+    )
+    .unwrap();
+    let data = data.to_str().unwrap();
+    let mut args = vec!["forecast", "--data", data];
+    args.extend(TINY);
+    args.extend(["--holdout", "12", "--quiet", "--out", fc.to_str().unwrap()]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(&fc).unwrap().starts_with(b"PAR1"));
+    let o = neurodiv(&[
+        "evaluate",
+        "--forecast",
+        fc.to_str().unwrap(),
+        "--data",
+        data,
+        "--mean",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .starts_with("metric,MLP\nmae,")
+    );
+    let mut args = vec!["cv", "--data", data];
+    args.extend(TINY);
+    args.extend(["--n-windows", "1", "--quiet", "--out", cv.to_str().unwrap()]);
+    assert!(neurodiv(&args).status.success());
+    let back = neurodiv::ForecastFrame::from_path(&cv).unwrap();
+    assert_eq!(back.len(), 24);
+    assert!(back.cutoff.is_some() && back.y.is_some());
+    let o = neurodiv(&[
+        "future",
+        "--data",
+        data,
+        "--h",
+        "2",
+        "--out",
+        fut.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let opts = neurodiv::data::CsvOptions::default().with_freq(panel.freq());
+    let f = neurodiv::data::PanelFrame::future_from_path(&fut, &opts).unwrap();
+    assert_eq!(f.len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

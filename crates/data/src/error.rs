@@ -347,6 +347,10 @@ pub enum DataError {
         /// The metric.
         what: &'static str,
     },
+    /// A Parquet or Arrow file that cannot be read or written, or a column of a type that
+    /// cannot be used.
+    #[error("{0}")]
+    Columnar(String),
     /// An argument out of its domain.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

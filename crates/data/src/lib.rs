@@ -18,6 +18,7 @@
 //! then `windows`, `sampler`, `scalers`, `metrics` and `synthetic`, which use the layers below.
 
 mod calendar;
+mod columnar;
 mod csv_io;
 mod ds;
 mod error;
@@ -31,6 +32,7 @@ pub mod synthetic;
 mod validate;
 mod windows;
 
+pub use columnar::{ColumnValues, FileFormat, encode_table, read_table};
 pub use csv_io::CsvOptions;
 pub use ds::Ds;
 pub use error::{DataError, Location};

@@ -149,6 +149,30 @@ impl RawPanel {
         }
     }
 
+    /// The target of a row whose `available_mask` is `mask`: itself for 1, missing (NaN) for 0;
+    /// any other value is [`DataError::BadMask`] (`text` is how the file spells it).
+    pub(crate) fn mask_target(
+        &mut self,
+        y: f32,
+        mask: f32,
+        id: &str,
+        loc: Location,
+        text: &str,
+    ) -> Result<f32, DataError> {
+        match mask {
+            1.0 => Ok(y),
+            0.0 => {
+                self.masked_by_column += 1;
+                Ok(f32::NAN)
+            }
+            _ => Err(DataError::BadMask {
+                series: id.to_string(),
+                loc,
+                value: text.to_string(),
+            }),
+        }
+    }
+
     /// Appends one row after checking its values.
     pub(crate) fn push_row(
         &mut self,

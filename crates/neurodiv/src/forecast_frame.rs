@@ -2,7 +2,7 @@
 
 use crate::NfError;
 use neurodiv_core::NeuralModel;
-use neurodiv_data::{DataError, Ds, Location};
+use neurodiv_data::{ColumnValues, DataError, Ds, FileFormat, Location};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -262,6 +262,69 @@ impl ForecastFrame {
             std::io::BufReader::new(file),
             &format!("file {}", path.display()),
         )
+    }
+
+    /// Reads a frame from a file whose format is chosen by extension (CSV, Parquet, Arrow IPC;
+    /// see [`FileFormat`]), with the columns of [`ForecastFrame::from_csv_reader`].
+    pub fn from_path(path: &Path) -> Result<ForecastFrame, NfError> {
+        let format = FileFormat::from_path(path);
+        if format == FileFormat::Csv {
+            return Self::from_csv_path(path);
+        }
+        let table = neurodiv_data::read_table(path, format, &["unique_id"], &["ds", "cutoff"])?;
+        let names: Vec<String> = table.iter().map(|(n, _)| n.clone()).collect();
+        let bad = || {
+            NfError::Usage(format!(
+                "{}: a forecast frame starts with the columns unique_id, ds; the file has: {}",
+                path.display(),
+                names.join(", ")
+            ))
+        };
+        let mut cols = table.into_iter();
+        let mut frame = ForecastFrame::default();
+        match (cols.next(), cols.next()) {
+            (Some((_, ColumnValues::Text(ids))), Some((ds_name, ColumnValues::Timestamps(ds))))
+                if ds_name == "ds" =>
+            {
+                frame.unique_id = ids;
+                frame.ds = ds;
+            }
+            _ => return Err(bad()),
+        }
+        for (name, values) in cols {
+            match values {
+                ColumnValues::Timestamps(c) if name == "cutoff" => frame.cutoff = Some(c),
+                ColumnValues::Numbers(y) if name == "y" => frame.y = Some(y),
+                ColumnValues::Numbers(v) => frame.columns.push((name, v)),
+                _ => return Err(bad()),
+            }
+        }
+        Ok(frame)
+    }
+
+    /// The frame as a file of `format`: CSV ([`ForecastFrame::write_csv`]), Parquet or Arrow
+    /// IPC with the same columns.
+    pub fn to_bytes(&self, format: FileFormat) -> Result<Vec<u8>, NfError> {
+        if format == FileFormat::Csv {
+            return Ok(self.to_csv_string().into_bytes());
+        }
+        let mut columns = vec![
+            (
+                "unique_id".to_string(),
+                ColumnValues::Text(self.unique_id.clone()),
+            ),
+            ("ds".to_string(), ColumnValues::Timestamps(self.ds.clone())),
+        ];
+        if let Some(c) = &self.cutoff {
+            columns.push(("cutoff".into(), ColumnValues::Timestamps(c.clone())));
+        }
+        if let Some(y) = &self.y {
+            columns.push(("y".into(), ColumnValues::Numbers(y.clone())));
+        }
+        for (name, v) in &self.columns {
+            columns.push((name.clone(), ColumnValues::Numbers(v.clone())));
+        }
+        Ok(neurodiv_data::encode_table(format, columns)?)
     }
 
     /// The frame as CSV text.
