@@ -8,10 +8,12 @@
 //! cargo xtask parity [--models A,B] [--record-gates]
 //! cargo xtask fuzz [--seconds N] [--targets A,B]
 //! cargo xtask load-bench [--rows N] [--file PATH]
+//! cargo xtask docs-check [--verbose] [--debug]
 //! ```
 
 mod bench;
 mod compare;
+mod docs_check;
 mod error;
 mod fuzz;
 mod load_bench;
@@ -58,6 +60,11 @@ enum Command {
     /// the file exists, then time its load and validation (release build of the example
     /// load_bench of neurodiv-data) and print the rate and the peak memory.
     LoadBench(load_bench::LoadBenchArgs),
+    /// Run the command blocks of README.md and docs/cli.md as written, with 2 training steps,
+    /// against one release build of neurodiv, in a fresh directory under the target directory;
+    /// exits 2 when a command does not exit as the document shows. Skips blocks after a
+    /// `<!-- long -->` line and lines whose comment says "(long)".
+    DocsCheck(docs_check::DocsCheckArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,5 +104,6 @@ fn run(command: Command) -> Result<(), XtaskError> {
         Command::Parity(c) => parity::run(&parity::ParityArgs::from_cli(c, &typed())?),
         Command::Fuzz(a) => fuzz::run(&a),
         Command::LoadBench(a) => load_bench::run(&a),
+        Command::DocsCheck(a) => docs_check::run(&a),
     }
 }

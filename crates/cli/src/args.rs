@@ -176,6 +176,9 @@ pub struct ForecastArgs {
     /// Draw history and forecasts to an .svg or .png file.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// History points drawn before the forecast start (default: 4 horizons).
+    #[arg(long, allow_negative_numbers = true)]
+    pub plot_history: Option<usize>,
     /// Series to plot (comma-separated ids; default: the first few).
     #[arg(long, value_delimiter = ',')]
     pub plot_ids: Vec<String>,

@@ -451,7 +451,12 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     }
     if let Some(p) = &a.plot {
         outputs.render(p, |tmp| {
-            crate::plot::draw(tmp, &df, &fc, test.is_some(), &plotted)
+            let spec = crate::plot::PlotSpec {
+                wanted: plotted.clone(),
+                holdout: test.is_some(),
+                history: a.plot_history.unwrap_or(4 * h),
+            };
+            crate::plot::draw(tmp, &df, &fc, &spec)
                 .map_err(|e| format!("--plot {}: {e}", p.display()).into())
         })?;
     }

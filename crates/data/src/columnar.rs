@@ -227,32 +227,22 @@ pub(crate) fn timestamps(
     scaled!(TimestampNanosecondType, |v| Some(v.div_euclid(1_000)));
     scaled!(Date32Type, |v| v.checked_mul(86_400_000_000));
     scaled!(Date64Type, |v| v.checked_mul(1_000));
-    let text = |s: &str| Ds::parse(s).ok_or_else(|| s.to_string());
+    // Text timestamps, read by `Ds::parse` (`value` gives row `i`'s text).
+    fn parsed<'a>(
+        n: usize,
+        null: impl Fn(usize) -> bool,
+        value: impl Fn(usize) -> &'a str,
+    ) -> Vec<Result<Ds, String>> {
+        (0..n)
+            .map(|i| match null(i) {
+                true => Err("null".into()),
+                false => Ds::parse(value(i)).ok_or_else(|| value(i).to_string()),
+            })
+            .collect()
+    }
     match col.data_type() {
-        DataType::Utf8 => {
-            let a = col.as_string::<i32>();
-            Ok((0..n)
-                .map(|i| {
-                    if null(i) {
-                        Err("null".into())
-                    } else {
-                        text(a.value(i))
-                    }
-                })
-                .collect())
-        }
-        DataType::LargeUtf8 => {
-            let a = col.as_string::<i64>();
-            Ok((0..n)
-                .map(|i| {
-                    if null(i) {
-                        Err("null".into())
-                    } else {
-                        text(a.value(i))
-                    }
-                })
-                .collect())
-        }
+        DataType::Utf8 => Ok(parsed(n, null, |i| col.as_string::<i32>().value(i))),
+        DataType::LargeUtf8 => Ok(parsed(n, null, |i| col.as_string::<i64>().value(i))),
         _ => {
             let v = integers(col)
                 .ok_or_else(|| unsupported(name, col, "timestamps, dates, integers or text"))?;
