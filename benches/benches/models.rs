@@ -86,7 +86,7 @@ fn models(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("save_load", name), |b| {
             b.iter_custom(|iters| {
                 time_in_pool(&p, iters, || {
-                    nf.save(&dir).expect("saves");
+                    nf.save_overwriting(&dir).expect("saves");
                     black_box(NeuralForecast::load(&dir).expect("loads"));
                 })
             })

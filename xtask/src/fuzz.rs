@@ -14,44 +14,22 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// Options of `cargo xtask fuzz`.
-#[derive(Debug)]
+#[derive(Debug, clap::Args)]
 pub struct FuzzArgs {
     /// Seconds per target.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
     pub seconds: u64,
-    /// Only these targets (default: every target in `fuzz/fuzz_targets`).
+    /// Only these targets (comma-separated; default: every target in fuzz/fuzz_targets).
+    #[arg(long, value_delimiter = ',', value_name = "A,B")]
     pub targets: Vec<String>,
 }
 
 impl FuzzArgs {
+    /// (Tests: as `cargo xtask` would.)
     /// Parses `[--seconds N] [--targets A,B]`.
+    #[cfg(test)]
     pub fn parse(args: &[String]) -> Result<Self, XtaskError> {
-        let mut parsed = FuzzArgs {
-            seconds: 60,
-            targets: Vec::new(),
-        };
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let mut value = |flag: &str| {
-                it.next()
-                    .cloned()
-                    .ok_or_else(|| XtaskError::Usage(format!("{flag} needs a value")))
-            };
-            match a.as_str() {
-                "--seconds" => {
-                    let v = value("--seconds")?;
-                    parsed.seconds = v.parse().ok().filter(|&s| s > 0).ok_or_else(|| {
-                        XtaskError::Usage(format!(
-                            "--seconds {v:?}: expected a positive whole number"
-                        ))
-                    })?;
-                }
-                "--targets" => {
-                    parsed.targets = value("--targets")?.split(',').map(str::to_string).collect()
-                }
-                other => return Err(XtaskError::Usage(format!("fuzz: unknown option {other:?}"))),
-            }
-        }
-        Ok(parsed)
+        crate::util::parse_args("fuzz", args)
     }
 }
 

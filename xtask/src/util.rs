@@ -19,6 +19,29 @@ pub fn shell_join(words: &[String]) -> String {
     words.iter().map(quote).collect::<Vec<_>>().join(" ")
 }
 
+/// Parses the arguments that follow command `name` with clap (as `cargo xtask NAME` does); a
+/// bad argument is [`XtaskError::Usage`] with clap's message. The tests' entry point.
+#[cfg(test)]
+pub fn parse_args<T: clap::Args + clap::FromArgMatches>(
+    name: &'static str,
+    args: &[String],
+) -> Result<T, XtaskError> {
+    let command = T::augment_args(clap::Command::new(name));
+    let matches = command
+        .try_get_matches_from(std::iter::once(name.to_string()).chain(args.iter().cloned()))
+        .map_err(|e| XtaskError::Usage(clap_message(&e)))?;
+    T::from_arg_matches(&matches).map_err(|e| XtaskError::Usage(clap_message(&e)))
+}
+
+/// clap's error as one line, without its `error:` prefix and usage block.
+#[cfg(test)]
+fn clap_message(e: &clap::Error) -> String {
+    let text = e.render().to_string();
+    let first = text.split("\n\n").next().unwrap_or("");
+    let line = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    line.strip_prefix("error: ").unwrap_or(&line).to_string()
+}
+
 /// Runs `command` with this process's stdin, stdout and stderr and fails unless it exits with
 /// status 0; `shown` is the command line for messages.
 pub fn run_command(mut command: Command, shown: &str) -> Result<(), XtaskError> {

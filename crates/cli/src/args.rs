@@ -81,6 +81,10 @@ pub enum Command {
     Cv(CvArgs),
     /// List the available models and their options.
     Models(ModelsArgs),
+    /// Write the next h timestamps of every series (the frame to fill with future exogenous values).
+    Future(FutureArgs),
+    /// Score a forecast or cross-validation CSV per series and model (MAE, RMSE, sMAPE, MASE).
+    Evaluate(EvaluateArgs),
 }
 
 /// Data and model selection shared by the commands that fit.
@@ -92,7 +96,8 @@ pub struct ModelArgs {
     /// CSV of static features (unique_id, features...).
     #[arg(long = "static")]
     pub static_data: Option<PathBuf>,
-    /// Model name as NeuralForecast spells it (case-insensitive); repeat for several models.
+    /// Model name as NeuralForecast spells it (case-insensitive), optionally with its own
+    /// options: `NHITS:alias=nhits_a,seed=2`. Repeat for several models.
     #[arg(long = "model", default_value = "NHITS")]
     pub models: Vec<String>,
     /// Forecast horizon (default 12, or the --holdout length).
@@ -101,16 +106,21 @@ pub struct ModelArgs {
     /// Input window length (default: 2 * h); -1 is NeuralForecast's `input_size=-1`, 3 * h.
     #[arg(long, allow_negative_numbers = true)]
     pub input_size: Option<i64>,
-    /// Training steps (the command line's default keeps a run to seconds; the library's own
-    /// default is the model's, e.g. 1000 for NHITS).
-    #[arg(long, default_value_t = 100, allow_negative_numbers = true)]
-    pub max_steps: usize,
+    /// Training steps [default: 100, printed when used; the library's own default is the
+    /// model's, e.g. 1000 for NHITS].
+    #[arg(long, allow_negative_numbers = true)]
+    pub max_steps: Option<usize>,
+    /// Worker threads (default: one per core); results do not depend on it.
+    #[arg(long, allow_negative_numbers = true)]
+    pub threads: Option<usize>,
     /// Random seed.
     #[arg(long, allow_negative_numbers = true)]
     pub seed: Option<u64>,
-    /// Frequency (H, D, W, MS, M, QS, Q, YS, Y, or an integer step); default: inferred.
+    /// Frequency as pandas spells it (15min, h, D, B, W-MON, MS, ME, QS, QE-NOV, YS, YE, an integer step...); default: inferred.
     #[arg(long)]
     pub freq: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
     /// Model option `key=value` (value as JSON, e.g. mlp_units=[[256,256]]); `MODEL.key=value`
     /// sets it for one model only. Repeatable.
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -121,6 +131,31 @@ pub struct ModelArgs {
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
+}
+
+/// How data files are read: column names and repairs (each repair prints one line saying what
+/// it changed).
+#[derive(Debug, Args)]
+pub struct LoadArgs {
+    /// Series id column of the data files.
+    #[arg(long, default_value = "unique_id")]
+    pub id_col: String,
+    /// Timestamp column of the data files.
+    #[arg(long, default_value = "ds")]
+    pub time_col: String,
+    /// Target column of the data file.
+    #[arg(long, default_value = "y")]
+    pub target_col: String,
+    /// Reorder rows out of time order within a series (default: refuse them).
+    #[arg(long)]
+    pub sort: bool,
+    /// Insert missing timestamps, their targets masked (default: refuse gaps).
+    #[arg(long)]
+    pub fill_gaps: bool,
+    /// Mask empty and NaN targets in training, as NeuralForecast's available_mask (default:
+    /// refuse them).
+    #[arg(long)]
+    pub allow_missing: bool,
 }
 
 /// `neurodiv forecast`
@@ -141,6 +176,9 @@ pub struct ForecastArgs {
     /// Draw history and forecasts to an .svg or .png file.
     #[arg(long)]
     pub plot: Option<PathBuf>,
+    /// History points drawn before the forecast start (default: 4 horizons).
+    #[arg(long, allow_negative_numbers = true)]
+    pub plot_history: Option<usize>,
     /// Series to plot (comma-separated ids; default: the first few).
     #[arg(long, value_delimiter = ',')]
     pub plot_ids: Vec<String>,
@@ -150,6 +188,9 @@ pub struct ForecastArgs {
     /// Seasonal period for MASE (default: from the frequency).
     #[arg(long, allow_negative_numbers = true)]
     pub season_length: Option<usize>,
+    /// Add a column `Ensemble`: the mean or median of the models' point forecasts.
+    #[arg(long, value_parser = ["mean", "median"])]
+    pub ensemble: Option<String>,
 }
 
 /// `neurodiv fit`
@@ -160,6 +201,9 @@ pub struct FitArgs {
     /// Directory to save the fitted models in.
     #[arg(long)]
     pub save: PathBuf,
+    /// Replace an earlier save in the directory (default: refuse it).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 /// `neurodiv predict`
@@ -180,6 +224,8 @@ pub struct PredictArgs {
     /// Write the forecasts to this CSV (default: print them).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub load_args: LoadArgs,
 }
 
 /// `neurodiv cv`
@@ -196,6 +242,9 @@ pub struct CvArgs {
     /// Refit the models before each window.
     #[arg(long)]
     pub refit: bool,
+    /// Add a column `Ensemble`: the mean or median of the models' point forecasts.
+    #[arg(long, value_parser = ["mean", "median"])]
+    pub ensemble: Option<String>,
     /// Write the cross-validation frame to this CSV (default: print it).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -206,4 +255,52 @@ pub struct CvArgs {
 pub struct ModelsArgs {
     /// Show the options and defaults of this model.
     pub name: Option<String>,
+}
+
+/// `neurodiv future`
+#[derive(Debug, Args)]
+pub struct FutureArgs {
+    /// CSV in long format (unique_id, ds, y, ...). Default: AirPassengers, embedded.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Number of future timestamps per series.
+    #[arg(long, default_value_t = 12, allow_negative_numbers = true)]
+    pub h: usize,
+    /// Frequency as pandas spells it; default: inferred.
+    #[arg(long)]
+    pub freq: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Write the frame to this CSV (default: print it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+/// `neurodiv evaluate`
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Forecast or cross-validation CSV (unique_id, ds, [cutoff, y,] model columns).
+    #[arg(long)]
+    pub forecast: PathBuf,
+    /// The data: actuals (when the CSV has no y column) and the history MASE scales by; may
+    /// include the forecast period. Default: AirPassengers, embedded.
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Frequency of the data as pandas spells it; default: inferred.
+    #[arg(long)]
+    pub freq: Option<String>,
+    #[command(flatten)]
+    pub load: LoadArgs,
+    /// Metrics, comma-separated: mae, mse, rmse, mape, smape, mase.
+    #[arg(long, value_delimiter = ',', default_value = "mae,rmse,smape,mase")]
+    pub metrics: Vec<String>,
+    /// Seasonal period of MASE (default: from the frequency).
+    #[arg(long, allow_negative_numbers = true)]
+    pub season_length: Option<usize>,
+    /// Average each metric over the series (utilsforecast's agg_fn="mean").
+    #[arg(long)]
+    pub mean: bool,
+    /// Write the table to this CSV (default: print it).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

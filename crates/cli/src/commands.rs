@@ -1,10 +1,11 @@
 //! The subcommands.
 
 use crate::args::{
-    Cli, Command, CvArgs, FitArgs, ForecastArgs, ModelArgs, ModelsArgs, PredictArgs,
+    Cli, Command, CvArgs, EvaluateArgs, FitArgs, ForecastArgs, FutureArgs, LoadArgs, ModelArgs,
+    ModelsArgs, PredictArgs,
 };
 use crate::output::{Outputs, check_paths, eprint_line, print};
-use neurodiv::data::metrics;
+use neurodiv::data::{FileFormat, Repairs, metrics};
 use neurodiv::prelude::*;
 use neurodiv::registry;
 use std::path::Path;
@@ -17,12 +18,29 @@ type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 /// Runs one command. Training stops at the next step once `interrupt` is set (Ctrl-C), and no
 /// output is written after it is set.
 pub fn run(cli: Cli, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    let threads = match &cli.command {
+        Command::Forecast(a) => a.model.threads,
+        Command::Fit(a) => a.model.threads,
+        Command::Cv(a) => a.model.threads,
+        _ => None,
+    };
+    if let Some(n) = threads {
+        if n == 0 {
+            return Err("--threads must be at least 1".into());
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .map_err(|e| format!("--threads {n}: {e}"))?;
+    }
     match cli.command {
         Command::Forecast(a) => forecast(a, interrupt),
         Command::Fit(a) => fit(a, interrupt),
         Command::Predict(a) => predict(a, interrupt),
         Command::Cv(a) => cv(a, interrupt),
         Command::Models(a) => models(a),
+        Command::Future(a) => future(a, interrupt),
+        Command::Evaluate(a) => evaluate(a, interrupt),
     }
 }
 
@@ -34,8 +52,15 @@ fn commit(outputs: Outputs, interrupt: &AtomicBool) -> Result<()> {
     outputs.commit()
 }
 
-fn csv_options(freq: &Option<String>) -> Result<CsvOptions> {
-    let mut opts = CsvOptions::default();
+/// Reading options from `--freq`, the column names and the repairs.
+fn csv_options(freq: &Option<String>, load: &LoadArgs) -> Result<CsvOptions> {
+    let mut opts = CsvOptions::default()
+        .with_columns(&load.id_col, &load.time_col, &load.target_col)
+        .with_repairs(Repairs {
+            sort: load.sort,
+            fill_gaps: load.fill_gaps,
+            missing_targets: load.allow_missing,
+        });
     if let Some(f) = freq {
         opts.freq = Some(
             f.parse::<Freq>()
@@ -45,25 +70,35 @@ fn csv_options(freq: &Option<String>) -> Result<CsvOptions> {
     Ok(opts)
 }
 
+/// Reads a data file (the embedded AirPassengers without one) and its static features; prints
+/// one line per repair made.
 fn load_data(
     path: Option<&Path>,
     static_path: Option<&Path>,
     freq: &Option<String>,
+    load: &LoadArgs,
 ) -> Result<PanelFrame> {
-    let opts = csv_options(freq)?;
+    let opts = csv_options(freq, load)?;
     let mut frame = match path {
-        Some(p) => PanelFrame::from_csv_path(p, &opts)?,
+        Some(p) => PanelFrame::from_path(p, &opts)?,
         None => {
             PanelFrame::from_csv_reader(neurodiv::datasets::AIR_PASSENGERS_CSV.as_bytes(), &opts)?
         }
     };
+    for note in frame.repair_notes() {
+        eprint_line(&format!("repaired: {note}"));
+    }
     if let Some(p) = static_path {
-        frame = frame.with_static(neurodiv::data::StaticFrame::from_csv_path(
-            p,
-            &CsvOptions::default(),
-        )?)?;
+        frame = frame.with_static(neurodiv::data::StaticFrame::from_path(p, &opts)?)?;
     }
     Ok(frame)
+}
+
+/// A future-exogenous file (`unique_id, ds, columns...`, no target) read with the data's
+/// frequency.
+fn read_future(path: &Path, freq: Freq, load: &LoadArgs) -> Result<PanelFrame> {
+    let opts = csv_options(&None, load)?.with_freq(freq);
+    Ok(PanelFrame::future_from_path(path, &opts)?)
 }
 
 /// The horizon: `--h`, else the holdout length, else 12; a holdout must equal the horizon.
@@ -100,21 +135,53 @@ fn build_models(a: &ModelArgs, h: usize, df: &PanelFrame) -> Result<Vec<Box<dyn 
         .iter()
         .map(|s| registry::parse_set(s))
         .collect::<std::result::Result<Vec<_>, _>>()?;
-    let mut models = Vec::new();
-    for name in &a.models {
-        let canonical = registry::canonical_name(name)?;
-        let mut overrides = vec![("max_steps".to_string(), a.max_steps.to_string())];
+    // Each `--model NAME[:key=value,...]`: its canonical name, own options and alias.
+    let mut specs = Vec::with_capacity(a.models.len());
+    for spec in &a.models {
+        let (name, own) = parse_model_spec(spec)?;
+        let canonical = registry::canonical_name(&name)?;
+        let alias = own
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "alias")
+            .map_or(canonical.to_string(), |(_, v)| {
+                v.trim_matches('"').to_string()
+            });
+        specs.push((canonical, own, alias));
+    }
+    // A `--set MODEL.key` prefix must name a model of the run, by name or alias.
+    for (target, key, _) in &sets {
+        if let Some(t) = target
+            && !specs
+                .iter()
+                .any(|(c, _, alias)| c.eq_ignore_ascii_case(t) || alias.eq_ignore_ascii_case(t))
+        {
+            let names: Vec<&str> = specs.iter().map(|(_, _, alias)| alias.as_str()).collect();
+            return Err(format!(
+                "--set {t}.{key}: {t:?} names no model of this run (models: {})",
+                names.join(", ")
+            )
+            .into());
+        }
+    }
+    let mut models: Vec<Box<dyn NeuralModel>> = Vec::new();
+    for (canonical, own, alias) in &specs {
+        let max_steps = a.max_steps.unwrap_or(DEFAULT_MAX_STEPS);
+        let mut overrides = vec![("max_steps".to_string(), max_steps.to_string())];
         if let Some(s) = a.seed {
             overrides.push(("random_seed".to_string(), s.to_string()));
         }
         for (target, k, v) in &sets {
             match target {
-                Some(t) if !t.eq_ignore_ascii_case(canonical) => {}
+                Some(t) if !t.eq_ignore_ascii_case(canonical) && !t.eq_ignore_ascii_case(alias) => {
+                }
                 _ => overrides.push((k.clone(), v.clone())),
             }
         }
+        overrides.extend(own.iter().cloned());
         let config =
             registry::config_for_series(canonical, h, input_size, &overrides, df.n_series())?;
+        check_option_shapes(canonical, h, input_size, &overrides, &config)?;
         // A config that does not read as BaseConfig has a value of the wrong type, which the
         // build reports in the option's terms.
         if let Ok(base) = serde_json::from_value::<neurodiv::core::BaseConfig>(config.clone()) {
@@ -124,15 +191,118 @@ fn build_models(a: &ModelArgs, h: usize, df: &PanelFrame) -> Result<Vec<Box<dyn 
         }
         models.push(registry::build_config(canonical, &config)?);
     }
+    let aliases: Vec<String> = models.iter().map(|m| m.alias()).collect();
+    if let Some((i, dup)) = aliases
+        .iter()
+        .enumerate()
+        .find(|(i, a)| aliases[..*i].contains(a))
+    {
+        return Err(format!(
+            "two models are called {dup}: give each its own alias, e.g. --model {}:alias={dup}_{i}",
+            models[i].name()
+        )
+        .into());
+    }
     Ok(models)
 }
 
-/// Fits with progress bars; returns each model's fit seconds and steps run.
+/// Splits `NAME[:key=value,...]` into the name and its options; `seed` is short for
+/// `random_seed`. Commas inside brackets, braces, parentheses or quotes belong to the value
+/// (`NHITS:mlp_units=[[64,64]],seed=2`).
+fn parse_model_spec(spec: &str) -> Result<(String, Vec<(String, String)>)> {
+    let Some((name, rest)) = spec.split_once(':') else {
+        return Ok((spec.to_string(), Vec::new()));
+    };
+    let mut parts = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    for (i, c) in rest.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '[' | '{' | '(' if !quoted => depth += 1,
+            ']' | '}' | ')' if !quoted => depth -= 1,
+            ',' if depth == 0 && !quoted => {
+                parts.push(&rest[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&rest[start..]);
+    let options = parts
+        .into_iter()
+        .map(|p| {
+            let (k, v) = p.split_once('=').ok_or_else(|| {
+                format!("--model {spec:?}: expected NAME:key=value,... but {p:?} has no '='")
+            })?;
+            let k = k.trim();
+            let k = if k == "seed" { "random_seed" } else { k };
+            Ok((k.to_string(), v.trim().to_string()))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((name.to_string(), options))
+}
+
+/// Refuses an option value whose JSON shape differs from the option's default (a list where a
+/// list of lists is wanted, text where a number is), in the option's terms:
+/// `NHITS: option mlp_units takes a list of lists of integers, like [[512,512],...] (its default), got [256,256]`.
+fn check_option_shapes(
+    name: &str,
+    h: usize,
+    input_size: usize,
+    overrides: &[(String, String)],
+    config: &serde_json::Value,
+) -> Result<()> {
+    let defaults = registry::default_config(name, h, input_size)?;
+    for (key, _) in overrides {
+        let (Some(default), Some(given)) = (defaults.get(key), config.get(key)) else {
+            continue;
+        };
+        if !same_shape(default, given) {
+            return Err(format!(
+                "{name}: option {key} takes {}, like {default} (its default), got {given}",
+                crate::catalog::describe(default)
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Whether `given` has the JSON shape of `default` (a null default takes anything, and null is
+/// left to the model to accept or refuse; a number default takes any number unless it is an
+/// integer).
+fn same_shape(default: &serde_json::Value, given: &serde_json::Value) -> bool {
+    use serde_json::Value as V;
+    match (default, given) {
+        (V::Null, _) | (_, V::Null) => true,
+        (V::Object(_), V::Object(_)) | (V::Bool(_), V::Bool(_)) => true,
+        (V::String(_), V::String(_)) => true,
+        (V::Number(d), V::Number(g)) => !(d.is_u64() || d.is_i64()) || g.is_u64() || g.is_i64(),
+        (V::Array(d), V::Array(g)) => match d.first() {
+            Some(first) => g.iter().all(|v| same_shape(first, v)),
+            None => true,
+        },
+        _ => false,
+    }
+}
+
+/// Training steps per model when `--max-steps` is not given (the library's default is each
+/// model's own, e.g. 1000 for NHITS; this keeps a command-line run to seconds).
+pub const DEFAULT_MAX_STEPS: usize = 100;
+
+/// Fits with progress bars; returns each model's fit seconds and steps run. Without
+/// `--max-steps` (and without `--quiet`) it first says how many steps it runs.
 fn fit_models(
     nf: &mut NeuralForecast,
     df: &PanelFrame,
     a: &ModelArgs,
 ) -> Result<(Vec<f64>, Vec<usize>)> {
+    if a.max_steps.is_none() && !a.quiet {
+        eprint_line(&format!(
+            "note: {DEFAULT_MAX_STEPS} training steps per model (the command line's default; \
+             the library's is each model's own, e.g. NHITS 1000): set --max-steps to change it"
+        ));
+    }
     let names: Vec<String> = nf.models().iter().map(|m| m.alias()).collect();
     let mut bars = crate::progress::Bars::new(&names, a.quiet);
     let mut times = vec![0.0; names.len()];
@@ -155,10 +325,11 @@ fn fit_models(
     Ok((times, reports.iter().map(|r| r.steps).collect()))
 }
 
-/// Stages `frame` as CSV for `out`, or prints it when there is no `out`.
+/// Stages `frame` for `out` in the format of its extension (CSV, Parquet, Arrow IPC), or prints
+/// it as CSV when there is no `out`.
 fn stage_or_print(frame: &ForecastFrame, out: Option<&Path>, outputs: &mut Outputs) -> Result<()> {
     match out {
-        Some(p) => outputs.write(p, frame.to_csv_string().as_bytes()),
+        Some(p) => outputs.write(p, &frame.to_bytes(FileFormat::from_path(p))?),
         None => print(&frame.to_csv_string()),
     }
 }
@@ -183,6 +354,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
+        &a.model.load,
     )?;
     let plotted = crate::plot::series_to_plot(&df, &a.plot_ids)?;
     let (train, test) = match a.holdout {
@@ -192,11 +364,12 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         }
         None => (df.clone(), None),
     };
-    let models = build_models(&a.model, horizon(&a.model, a.holdout)?, &train)?;
+    let h = horizon(&a.model, a.holdout)?;
+    let models = build_models(&a.model, h, &train)?;
     let futr_file = a
         .futr
         .as_deref()
-        .map(|p| crate::futr::read(p, df.freq()))
+        .map(|p| read_future(p, df.freq(), &a.model.load))
         .transpose()?;
     let mut nf = NeuralForecast::new(models, train.freq());
     nf.set_interrupt(interrupt.clone());
@@ -207,8 +380,11 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         .iter()
         .any(|m| !m.base().futr_exog_list.is_empty());
     let futr = futr_file.as_ref().or(test.as_ref()).filter(|_| uses_futr);
-    let fc = nf.predict(futr)?;
+    let mut fc = nf.predict(futr)?;
     let predict_s = t.elapsed().as_secs_f64();
+    if let Some(how) = &a.ensemble {
+        fc.add_ensemble(nf.models(), how.parse()?)?;
+    }
     let mut outputs = Outputs::new();
     let mut json = serde_json::Map::new();
     let mut table = Vec::new();
@@ -223,9 +399,26 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
             "{:<16} {:>10} {:>10} {:>10} {:>10} {:>9}",
             "model", "MAE", "RMSE", "SMAPE%", "MASE", "fit s"
         ));
-        for (i, model) in nf.models().iter().enumerate() {
-            let alias = model.alias();
-            let point = point_column(&fc, model.as_ref());
+        // Each model, then the ensemble (whose fit time is that of all models).
+        let mut scored: Vec<(String, String, f64, Option<usize>)> = nf
+            .models()
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                (
+                    m.alias(),
+                    fc.point_column(m.as_ref()),
+                    fit_times[i],
+                    Some(steps[i]),
+                )
+            })
+            .collect();
+        if a.ensemble.is_some() {
+            let total = fit_times.iter().sum();
+            let name = neurodiv::ENSEMBLE_COLUMN.to_string();
+            scored.push((name.clone(), name, total, None));
+        }
+        for (alias, point, fit_s, steps) in scored {
             let y_hat = fc
                 .column(&point)
                 .ok_or_else(|| format!("no forecast column {point}"))?;
@@ -234,13 +427,12 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
             let smape = metrics::smape(&y_true, y_hat)?;
             let mase = mase_panel(&train, test, y_hat, m)?;
             table.push(format!(
-                "{alias:<16} {mae:>10.3} {rmse:>10.3} {smape:>10.3} {mase:>10.3} {:>9.2}",
-                fit_times[i]
+                "{alias:<16} {mae:>10.3} {rmse:>10.3} {smape:>10.3} {mase:>10.3} {fit_s:>9.2}"
             ));
             json.insert(
                 alias,
                 serde_json::json!({"mae": mae, "rmse": rmse, "smape": smape, "mase": mase,
-                    "fit_seconds": fit_times[i], "predict_seconds": predict_s, "steps": steps[i]}),
+                    "fit_seconds": fit_s, "predict_seconds": predict_s, "steps": steps}),
             );
         }
     } else {
@@ -251,7 +443,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     // Every file is staged before stdout is written, and committed after: a failure anywhere
     // leaves no file behind.
     if let Some(p) = &a.out {
-        outputs.write(p, fc.to_csv_string().as_bytes())?;
+        outputs.write(p, &fc.to_bytes(FileFormat::from_path(p))?)?;
     }
     if let Some(p) = &a.metrics_json {
         let text = serde_json::to_string_pretty(&serde_json::json!({ "models": json }))?;
@@ -259,7 +451,12 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     }
     if let Some(p) = &a.plot {
         outputs.render(p, |tmp| {
-            crate::plot::draw(tmp, &df, &fc, test.is_some(), &plotted)
+            let spec = crate::plot::PlotSpec {
+                wanted: plotted.clone(),
+                holdout: test.is_some(),
+                history: a.plot_history.unwrap_or(4 * h),
+            };
+            crate::plot::draw(tmp, &df, &fc, &spec)
                 .map_err(|e| format!("--plot {}: {e}", p.display()).into())
         })?;
     }
@@ -271,21 +468,6 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         eprint_line(&line);
     }
     Ok(())
-}
-
-/// The column holding a model's point forecast (the model alias, or its median output).
-fn point_column(fc: &ForecastFrame, model: &dyn NeuralModel) -> String {
-    let loss = &model.base().loss;
-    let name = format!(
-        "{}{}",
-        model.alias(),
-        loss.output_names()[loss.point_index()]
-    );
-    if fc.column(&name).is_some() {
-        name
-    } else {
-        model.alias()
-    }
 }
 
 /// MASE over the panel: each series' errors scaled by its own in-sample seasonal naive MAE,
@@ -307,10 +489,12 @@ fn fit(a: FitArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         &[a.model.data.as_deref(), a.model.static_data.as_deref()],
         &[("--save", Some(&a.save))],
     )?;
+    NeuralForecast::check_save_dir(&a.save, a.overwrite)?;
     let df = load_data(
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
+        &a.model.load,
     )?;
     let mut nf = NeuralForecast::new(
         build_models(&a.model, horizon(&a.model, None)?, &df)?,
@@ -321,7 +505,11 @@ fn fit(a: FitArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     if interrupt.load(Ordering::Relaxed) {
         return Err(neurodiv::core::CoreError::Interrupted.into());
     }
-    nf.save(&a.save)?;
+    if a.overwrite {
+        nf.save_overwriting(&a.save)?;
+    } else {
+        nf.save(&a.save)?;
+    }
     eprint_line(&format!(
         "saved {} model(s) to {}",
         nf.models().len(),
@@ -340,24 +528,15 @@ fn predict(a: PredictArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         &[("--out", a.out.as_deref())],
     )?;
     let nf = NeuralForecast::load(&a.load)?;
-    let opts = CsvOptions {
-        freq: Some(nf.freq()),
-        ..CsvOptions::default()
-    };
     let futr = a
         .futr
         .as_deref()
-        .map(|p| crate::futr::read(p, nf.freq()))
+        .map(|p| read_future(p, nf.freq(), &a.load_args))
         .transpose()?;
     let fc = match &a.data {
         Some(p) => {
-            let mut df = PanelFrame::from_csv_path(p, &opts)?;
-            if let Some(sp) = &a.static_data {
-                df = df.with_static(neurodiv::data::StaticFrame::from_csv_path(
-                    sp,
-                    &CsvOptions::default(),
-                )?)?;
-            }
+            let freq = Some(nf.freq().to_string());
+            let df = load_data(Some(p), a.static_data.as_deref(), &freq, &a.load_args)?;
             nf.predict_on(&df, futr.as_ref())?
         }
         None => nf.predict(futr.as_ref())?,
@@ -376,20 +555,29 @@ fn cv(a: CvArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         a.model.data.as_deref(),
         a.model.static_data.as_deref(),
         &a.model.freq,
+        &a.model.load,
     )?;
     let h = horizon(&a.model, None)?;
     let mut nf = NeuralForecast::new(build_models(&a.model, h, &df)?, df.freq());
     nf.set_interrupt(interrupt.clone());
     let step = a.step_size.unwrap_or(h);
-    let frame = nf.cross_validation(&df, a.n_windows, step, a.model.val_size, a.refit)?;
+    let mut frame = nf.cross_validation(&df, a.n_windows, step, a.model.val_size, a.refit)?;
+    let mut points: Vec<(String, String)> = nf
+        .models()
+        .iter()
+        .map(|m| (m.alias(), frame.point_column(m.as_ref())))
+        .collect();
+    if let Some(how) = &a.ensemble {
+        frame.add_ensemble(nf.models(), how.parse()?)?;
+        let name = neurodiv::ENSEMBLE_COLUMN.to_string();
+        points.push((name.clone(), name));
+    }
     let y = frame.y.as_ref().expect("cross-validation frames hold y");
     let mut lines = Vec::new();
-    for model in nf.models() {
-        let point = point_column(&frame, model.as_ref());
+    for (alias, point) in points {
         if let Some(col) = frame.column(&point) {
             lines.push(format!(
-                "{}: MAE {:.3} over {} windows",
-                model.alias(),
+                "{alias}: MAE {:.3} over {} windows",
                 metrics::mae(y, col)?,
                 a.n_windows
             ));
@@ -405,23 +593,61 @@ fn cv(a: CvArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
 }
 
 fn models(a: ModelsArgs) -> Result<()> {
-    let mut text = String::new();
-    match a.name {
-        None => {
-            for (name, family) in registry::model_families() {
-                text.push_str(&format!("{name:<18} {family}\n"));
-            }
-        }
-        Some(name) => {
-            let config = registry::default_config(&name, 12, 24)?;
-            text.push_str(&format!(
-                "{} options (defaults shown for h=12, input_size=24):\n",
-                registry::canonical_name(&name)?
-            ));
-            for (k, v) in config.as_object().expect("object") {
-                text.push_str(&format!("  {k:<32} {v}\n"));
-            }
-        }
-    }
+    let text = match a.name {
+        None => crate::catalog::list()?,
+        Some(name) => crate::catalog::options(&name)?,
+    };
     print(&text)
+}
+
+/// `neurodiv future`: the next `h` timestamps of every series, as a CSV to fill with future
+/// exogenous values.
+fn future(a: FutureArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    check_paths(&[a.data.as_deref()], &[("--out", a.out.as_deref())])?;
+    let df = load_data(a.data.as_deref(), None, &a.freq, &a.load)?;
+    let h = a.h;
+    if h == 0 || h > neurodiv::core::MAX_H {
+        return Err(format!(
+            "--h must be between 1 and {}, got {h}",
+            neurodiv::core::MAX_H
+        )
+        .into());
+    }
+    let frame = df.future_frame(h)?;
+    let mut outputs = Outputs::new();
+    match &a.out {
+        Some(p) => outputs.write(p, &frame.to_bytes(FileFormat::from_path(p))?)?,
+        None => print(&String::from_utf8(frame.to_bytes(FileFormat::Csv)?)?)?,
+    }
+    commit(outputs, interrupt)
+}
+
+/// `neurodiv evaluate`: metrics per series and model of a forecast or cross-validation CSV.
+fn evaluate(a: EvaluateArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
+    check_paths(
+        &[Some(a.forecast.as_path()), a.data.as_deref()],
+        &[("--out", a.out.as_deref())],
+    )?;
+    if let Some(p) = a.out.as_deref()
+        && FileFormat::from_path(p) != FileFormat::Csv
+    {
+        return Err(format!("--out {}: evaluate writes CSV", p.display()).into());
+    }
+    let metrics = a
+        .metrics
+        .iter()
+        .map(|m| m.parse::<metrics::Metric>())
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    let fc = ForecastFrame::from_path(&a.forecast)?;
+    let df = load_data(a.data.as_deref(), None, &a.freq, &a.load)?;
+    let mut table = neurodiv::evaluate(&fc, Some(&df), &metrics, a.season_length)?;
+    if a.mean {
+        table = table.mean();
+    }
+    let mut outputs = Outputs::new();
+    match &a.out {
+        Some(p) => outputs.write(p, table.to_csv_string().as_bytes())?,
+        None => print(&table.to_csv_string())?,
+    }
+    commit(outputs, interrupt)
 }

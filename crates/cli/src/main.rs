@@ -5,8 +5,8 @@
 //! output files appear all together or not at all, and a closed stdout ends it quietly.
 
 mod args;
+mod catalog;
 mod commands;
-mod futr;
 mod output;
 mod plot;
 mod progress;

@@ -47,16 +47,24 @@ pub fn series_to_plot(history: &PanelFrame, ids: &[String]) -> Result<Vec<usize>
         .collect()
 }
 
-/// Draws `history` (all of it, or up to the forecast start) and the forecasts of `fc` for the
-/// series `wanted` (from [`series_to_plot`]) into `path` (.svg or .png). With `holdout`, the
-/// history's tail overlaps the forecasts, so the actual values show beside them.
-pub fn draw(
-    path: &Path,
-    history: &PanelFrame,
-    fc: &ForecastFrame,
-    holdout: bool,
-    wanted: &[usize],
-) -> Result<()> {
+/// What to draw: the series (from [`series_to_plot`]), whether the history's tail is the
+/// held-out forecast period, and how many history points before the forecast to show.
+#[derive(Debug, Clone)]
+pub struct PlotSpec {
+    /// Series indices.
+    pub wanted: Vec<usize>,
+    /// With `holdout`, the history's tail overlaps the forecasts, so the actual values show
+    /// beside them.
+    pub holdout: bool,
+    /// History points shown before the forecast start.
+    pub history: usize,
+}
+
+/// Draws the last `spec.history` points of each series of `history` before the forecast start,
+/// a dashed cutoff line, and the forecasts of `fc` (point lines and interval bands, all in the
+/// legend) into `path` (.svg or .png).
+pub fn draw(path: &Path, history: &PanelFrame, fc: &ForecastFrame, spec: &PlotSpec) -> Result<()> {
+    let wanted = &spec.wanted;
     plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
         .map_err(|_| "the embedded font could not be read")?;
     let height = 320 * wanted.len() as u32;
@@ -71,15 +79,13 @@ pub fn draw(
             SVGBackend::new(path, (1000, height)).into_drawing_area(),
             history,
             fc,
-            holdout,
-            wanted,
+            spec,
         ),
         "png" => render(
             BitMapBackend::new(path, (1000, height)).into_drawing_area(),
             history,
             fc,
-            holdout,
-            wanted,
+            spec,
         ),
         _ => Err(format!("--plot {}: use a .svg or .png file name", path.display()).into()),
     }
@@ -89,13 +95,13 @@ fn render<DB: DrawingBackend>(
     root: DrawingArea<DB, plotters::coord::Shift>,
     history: &PanelFrame,
     fc: &ForecastFrame,
-    holdout: bool,
-    wanted: &[usize],
+    spec: &PlotSpec,
 ) -> Result<()>
 where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
+    let (wanted, holdout) = (&spec.wanted, spec.holdout);
     let panels = root.split_evenly((wanted.len(), 1));
     // Point columns are those without an interval suffix; intervals come in -lo-X/-hi-X pairs.
     let points: Vec<&str> = fc
@@ -109,8 +115,19 @@ where
         let n_hist = s.y.len();
         let fc_start = if holdout { n_hist - rows.len() } else { n_hist };
         let x_max = (fc_start + rows.len()).max(n_hist) as f64;
-        let mut lo = s.y.iter().copied().fold(f32::INFINITY, f32::min);
-        let mut hi = s.y.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        // The shown history: the last `spec.history` points before the forecast start.
+        let first = fc_start.saturating_sub(spec.history);
+        let shown = &s.y[first..];
+        let mut lo = shown
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f32::INFINITY, f32::min);
+        let mut hi = shown
+            .iter()
+            .copied()
+            .filter(|v| !v.is_nan())
+            .fold(f32::NEG_INFINITY, f32::max);
         for (_, col) in &fc.columns {
             for &r in &rows {
                 lo = lo.min(col[r]);
@@ -128,7 +145,7 @@ where
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(60)
-            .build_cartesian_2d(0f64..x_max, (lo - pad) as f64..(hi + pad) as f64)?;
+            .build_cartesian_2d(first as f64..x_max, (lo - pad) as f64..(hi + pad) as f64)?;
         chart
             .configure_mesh()
             .x_labels(8)
@@ -141,14 +158,31 @@ where
                 };
                 labels.get(i).cloned().unwrap_or_default()
             })
+            .y_label_formatter(&|v| number_label(*v))
             .draw()?;
         chart
             .draw_series(LineSeries::new(
-                s.y.iter().enumerate().map(|(i, &v)| (i as f64, v as f64)),
+                shown
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| !v.is_nan())
+                    .map(|(i, &v)| ((first + i) as f64, v as f64)),
                 BLACK.stroke_width(2),
             ))?
             .label("actual")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 15, y)], BLACK));
+        // The cutoff: the last point the forecasts saw.
+        let cutoff = fc_start as f64 - 0.5;
+        let grey = RGBColor(120, 120, 120);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(cutoff, (lo - pad) as f64), (cutoff, (hi + pad) as f64)],
+                6,
+                4,
+                grey.stroke_width(1),
+            ))?
+            .label("cutoff")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], grey));
         for (ci, name) in points.iter().enumerate() {
             let color = COLORS[ci % COLORS.len()];
             let col = fc.column(name).expect("listed column");
@@ -168,10 +202,19 @@ where
                             .map(|(k, &r)| ((fc_start + k) as f64, l[r] as f64)),
                     )
                     .collect();
-                chart.draw_series(std::iter::once(Polygon::new(
-                    band,
-                    color.mix(0.15).filled(),
-                )))?;
+                let level = lo_name.rsplit('-').next().unwrap_or("").to_string();
+                chart
+                    .draw_series(std::iter::once(Polygon::new(
+                        band,
+                        color.mix(0.15).filled(),
+                    )))?
+                    .label(format!(
+                        "{} {level}% interval",
+                        name.strip_suffix("-median").unwrap_or(name)
+                    ))
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 4), (x + 15, y + 4)], color.mix(0.3).filled())
+                    });
             }
             chart
                 .draw_series(LineSeries::new(
@@ -192,6 +235,16 @@ where
     }
     root.present()?;
     Ok(())
+}
+
+/// An axis value as a label: integers without `.0`, others with at most 3 significant decimals.
+fn number_label(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        let text = format!("{v:.3}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
 }
 
 /// The `-lo-X` / `-hi-X` column pairs of point column `name`.

@@ -18,9 +18,11 @@ impl Bars {
         } else {
             ProgressDrawTarget::stderr()
         });
-        let style = ProgressStyle::with_template("{prefix:>14} [{bar:30}] {pos}/{len} {msg}")
-            .expect("valid template")
-            .progress_chars("=> ");
+        let style = ProgressStyle::with_template(
+            "{prefix:>14} [{bar:30}] {pos}/{len} {per_sec} {elapsed} eta {eta} {msg}",
+        )
+        .expect("valid template")
+        .progress_chars("=> ");
         let bars = names
             .iter()
             .map(|n| {

@@ -173,11 +173,35 @@ fn models_lists_every_model_and_its_options() {
     for name in ["MLP", "NHITS", "NBEATS", "DLinear", "NLinear", "RLinear"] {
         assert!(text.contains(name), "{name} missing from {text}");
     }
-    let o = neurodiv(&["models", "nhits"]);
     assert!(
-        String::from_utf8(o.stdout)
+        text.starts_with("model            family     takes"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("TSMixer ") && l.contains("no exog, multivariate")),
+        "{text}"
+    );
+    let o = neurodiv(&["models", "nhits"]);
+    let text = String::from_utf8(o.stdout).unwrap();
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
             .unwrap()
-            .contains("n_pool_kernel_size")
+            .to_string()
+    };
+    assert!(
+        line("n_pool_kernel_size").contains("a list of integers"),
+        "{text}"
+    );
+    assert!(
+        line("n_pool_kernel_size").contains("pooling kernel per stack"),
+        "{text}"
+    );
+    assert!(line("batch_size").contains("usize"), "{text}");
+    assert!(
+        line("loss ").ends_with("training loss"),
+        "links are dropped: {text}"
     );
 }
 
@@ -233,6 +257,65 @@ fn future_exogenous_values_come_from_a_csv_without_a_target() {
     let o = neurodiv(&args[..args.len() - 2]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("futr"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn future_writes_the_frame_to_fill_and_wrong_dates_are_refused() {
+    let dir = temp("future");
+    let frame = dir.join("future.csv");
+    let o = neurodiv(&[
+        "future",
+        "--data",
+        "../../data/air_passengers_panel.csv",
+        "--h",
+        "12",
+        "--out",
+        frame.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(&frame).unwrap();
+    assert!(
+        text.starts_with("unique_id,ds\nAirline1,1961-01-31\n"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1 + 24);
+    // Filled with a `trend` column, the frame feeds --futr.
+    let mut filled = String::from("unique_id,ds,trend\n");
+    for (k, line) in text.lines().skip(1).enumerate() {
+        filled.push_str(&format!("{line},{}\n", 144 + k));
+    }
+    let futr = dir.join("futr.csv");
+    std::fs::write(&futr, &filled).unwrap();
+    let run = |path: &std::path::Path| {
+        neurodiv(&[
+            "forecast",
+            "--data",
+            "../../data/air_passengers_panel.csv",
+            "--model",
+            "MLP",
+            "--set",
+            "hidden_size=16",
+            "--set",
+            r#"futr_exog_list=["trend"]"#,
+            "--max-steps",
+            "2",
+            "--quiet",
+            "--futr",
+            path.to_str().unwrap(),
+        ])
+    };
+    let o = run(&futr);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // The same values dated a year later are refused, naming the series and the date.
+    std::fs::write(&futr, filled.replace("1961-", "1962-")).unwrap();
+    let o = run(&futr);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&o.stderr),
+        "error: futr_df, series `Airline1`: future row 1 is 1962-01-31 but the forecast's row 1 \
+         is 1961-01-31; futr_df must hold each series' next h timestamps\n"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -332,4 +415,265 @@ fn distribution_losses_train_from_the_command_line_and_give_intervals() {
     let err = String::from_utf8(o.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("Normal, StudentT"), "{err}");
+}
+
+#[test]
+fn repairs_are_opt_in_and_each_prints_one_line() {
+    let dir = temp("repairs");
+    let data = dir.join("gappy.csv");
+    // 40 daily points with rows out of order, two missing days and one empty target, in
+    // custom column names.
+    let mut text = String::from("store,date,sales\n");
+    let mut rows: Vec<String> = (0..42)
+        .filter(|d| *d != 10 && *d != 11)
+        .map(|d| {
+            let day = chrono_day(d);
+            let y = if d == 20 {
+                String::new()
+            } else {
+                (d % 7).to_string()
+            };
+            format!("S1,{day},{y}\n")
+        })
+        .collect();
+    rows.swap(3, 4);
+    text.extend(rows);
+    std::fs::write(&data, text).unwrap();
+    let path = data.to_str().unwrap();
+    let base = [
+        "forecast",
+        "--data",
+        path,
+        "--id-col",
+        "store",
+        "--time-col",
+        "date",
+        "--target-col",
+        "sales",
+        "--h",
+        "5",
+        "--input-size",
+        "10",
+        "--model",
+        "MLP",
+        "--set",
+        "hidden_size=8",
+        "--max-steps",
+        "2",
+        "--quiet",
+    ];
+    let o = neurodiv(&base);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--allow-missing"));
+    let mut args = base.to_vec();
+    args.extend(["--sort", "--fill-gaps", "--allow-missing"]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "repaired: sort: reordered 2 rows of 1 series by time",
+            "repaired: fill_gaps: inserted 2 missing timestamps in 1 series (targets masked as unavailable, exogenous values carried forward)",
+            "repaired: missing_targets: 1 empty or NaN targets in 1 series are masked in training (available_mask = 0)",
+        ]
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("unique_id,ds,MLP\nS1,2024-02-12,"), "{out}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `2024-01-01` plus `d` days, as text.
+fn chrono_day(d: u32) -> String {
+    let days_in = [31, 29, 31];
+    let (mut m, mut day) = (0, d + 1);
+    while day > days_in[m] {
+        day -= days_in[m];
+        m += 1;
+    }
+    format!("2024-{:02}-{day:02}", m + 1)
+}
+
+#[test]
+fn evaluate_scores_a_cross_validation_file_per_series_and_on_average() {
+    let dir = temp("evaluate");
+    let cv = dir.join("cv.csv");
+    let mut args = vec!["cv"];
+    args.extend(TINY);
+    args.extend(["--n-windows", "2", "--quiet", "--out", cv.to_str().unwrap()]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = neurodiv(&["evaluate", "--forecast", cv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "unique_id,metric,MLP");
+    let metrics: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(metrics, ["mae", "rmse", "smape", "mase"]);
+    // The MAE agrees with the one `cv` printed.
+    let printed = String::from_utf8_lossy(&neurodiv(&args).stderr).to_string();
+    let mae: f64 = lines[1].split(',').nth(2).unwrap().parse().unwrap();
+    assert!(
+        printed.contains(&format!("MAE {mae:.3}")),
+        "{printed} vs {mae}"
+    );
+    let o = neurodiv(&[
+        "evaluate",
+        "--forecast",
+        cv.to_str().unwrap(),
+        "--metrics",
+        "mae,mape",
+        "--mean",
+    ]);
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("metric,MLP\nmae,"), "{out}");
+    assert_eq!(out.lines().count(), 3);
+    let o = neurodiv(&[
+        "evaluate",
+        "--forecast",
+        cv.to_str().unwrap(),
+        "--metrics",
+        "r2",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .starts_with("error: invalid argument: unknown metric `r2`")
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_model_twice_with_aliases_an_ensemble_and_errors_in_the_options_terms() {
+    let o = neurodiv(&[
+        "forecast",
+        "--model",
+        "MLP:alias=mlp_a,seed=1",
+        "--model",
+        "MLP:alias=mlp_b,seed=2",
+        "--set",
+        "hidden_size=8",
+        "--set",
+        "mlp_b.scaler_type=Robust",
+        "--max-steps",
+        "3",
+        "--holdout",
+        "12",
+        "--ensemble",
+        "median",
+        "--threads",
+        "1",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.starts_with("unique_id,ds,mlp_a,mlp_b,Ensemble\n"),
+        "{out}"
+    );
+    // The median of two forecasts is their mean.
+    let row: Vec<f32> = out
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .skip(2)
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!((row[2] - (row[0] + row[1]) / 2.0).abs() < 1e-3, "{row:?}");
+    let table = String::from_utf8(o.stderr).unwrap();
+    assert!(table.lines().any(|l| l.starts_with("Ensemble ")), "{table}");
+    let error = |args: &[&str]| {
+        let o = neurodiv(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        String::from_utf8(o.stderr).unwrap()
+    };
+    assert_eq!(
+        error(&["forecast", "--model", "MLP", "--model", "MLP", "--quiet"]),
+        "error: two models are called MLP: give each its own alias, e.g. --model MLP:alias=MLP_1\n"
+    );
+    assert_eq!(
+        error(&[
+            "forecast",
+            "--model",
+            "MLP",
+            "--set",
+            "MPL.hidden_size=8",
+            "--quiet"
+        ]),
+        "error: --set MPL.hidden_size: \"MPL\" names no model of this run (models: MLP)\n"
+    );
+    assert_eq!(
+        error(&["forecast", "--set", "mlp_units=[256,256]", "--quiet"]),
+        "error: NHITS: option mlp_units takes a list of lists of integers, like \
+         [[512,512],[512,512],[512,512]] (its default), got [256,256]\n"
+    );
+    assert!(error(&["forecast", "--model", "MLP:hidden_size", "--quiet"]).contains("has no '='"));
+}
+
+#[test]
+fn parquet_and_arrow_files_in_and_out() {
+    let dir = temp("parquet");
+    let (fc, cv, fut) = (
+        dir.join("fc.parquet"),
+        dir.join("cv.arrow"),
+        dir.join("future.parquet"),
+    );
+    // A Parquet panel made by the library from the CSV one.
+    let panel = neurodiv::data::PanelFrame::from_csv_path(
+        "../../data/air_passengers_panel.csv",
+        &neurodiv::data::CsvOptions::default(),
+    )
+    .unwrap();
+    let data = dir.join("panel.parquet");
+    std::fs::write(
+        &data,
+        panel.to_bytes(neurodiv::data::FileFormat::Parquet).unwrap(),
+    )
+    .unwrap();
+    let data = data.to_str().unwrap();
+    let mut args = vec!["forecast", "--data", data];
+    args.extend(TINY);
+    args.extend(["--holdout", "12", "--quiet", "--out", fc.to_str().unwrap()]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read(&fc).unwrap().starts_with(b"PAR1"));
+    let o = neurodiv(&[
+        "evaluate",
+        "--forecast",
+        fc.to_str().unwrap(),
+        "--data",
+        data,
+        "--mean",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .starts_with("metric,MLP\nmae,")
+    );
+    let mut args = vec!["cv", "--data", data];
+    args.extend(TINY);
+    args.extend(["--n-windows", "1", "--quiet", "--out", cv.to_str().unwrap()]);
+    assert!(neurodiv(&args).status.success());
+    let back = neurodiv::ForecastFrame::from_path(&cv).unwrap();
+    assert_eq!(back.len(), 24);
+    assert!(back.cutoff.is_some() && back.y.is_some());
+    let o = neurodiv(&[
+        "future",
+        "--data",
+        data,
+        "--h",
+        "2",
+        "--out",
+        fut.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let opts = neurodiv::data::CsvOptions::default().with_freq(panel.freq());
+    let f = neurodiv::data::PanelFrame::future_from_path(&fut, &opts).unwrap();
+    assert_eq!(f.len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

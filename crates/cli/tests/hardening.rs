@@ -260,12 +260,22 @@ fn a_save_replaces_only_an_earlier_save_and_a_failed_fit_saves_nothing() {
         listing(&save),
         ["model-0.ndiv", "model-1.ndiv", "neuralforecast.ndiv"]
     );
-    assert!(fit(&[]).status.success());
+    // Without --overwrite an earlier save is refused and left as it was.
+    let err = assert_one_line_error(&fit(&[]), "an earlier save");
+    assert!(
+        err.contains("holds an earlier save; pass overwrite (--overwrite"),
+        "{err}"
+    );
+    assert_eq!(
+        listing(&save),
+        ["model-0.ndiv", "model-1.ndiv", "neuralforecast.ndiv"]
+    );
+    assert!(fit(&["--overwrite"]).status.success());
     assert_eq!(listing(&save), ["model-0.ndiv", "neuralforecast.ndiv"]);
     assert_eq!(listing(&dir), ["model"], "no temporary directory left");
     // A directory holding anything else is not touched.
     std::fs::write(save.join("notes.txt"), "mine").unwrap();
-    assert_one_line_error(&fit(&[]), "a foreign directory");
+    assert_one_line_error(&fit(&["--overwrite"]), "a foreign directory");
     assert_eq!(
         listing(&save),
         ["model-0.ndiv", "neuralforecast.ndiv", "notes.txt"]

@@ -537,7 +537,15 @@ pub fn validation_loss(
     let mut insample = Vec::with_capacity(r * l);
     for o in &origins {
         let series = &set.y[o.series];
-        y.extend_from_slice(&series[o.cutoff..o.cutoff + h]);
+        let target = &series[o.cutoff..o.cutoff + h];
+        if target.iter().any(|v| v.is_nan()) {
+            return Err(CoreError::Incompatible(format!(
+                "series {:?} has missing targets in its validation points; validation needs \
+                 observed values (lower val_size or fill them)",
+                set.ids[o.series]
+            )));
+        }
+        y.extend_from_slice(target);
         insample.extend(
             (o.cutoff as isize - l as isize..o.cutoff as isize)
                 .map(|p| if p >= 0 { series[p as usize] } else { 0.0 }),

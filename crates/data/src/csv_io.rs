@@ -1,11 +1,12 @@
 //! Reading and writing long-format CSV files.
 
+use crate::columnar::{self, ColumnValues, FileFormat};
 use crate::ds::Ds;
 use crate::error::{DataError, Location};
 use crate::frame::{ColumnNames, PanelFrame};
 use crate::freq::Freq;
 use crate::static_frame::{StaticFrame, check_static_value};
-use crate::validate::{RawPanel, check_unique_columns};
+use crate::validate::{AVAILABLE_MASK_COL, RawPanel, Repairs, check_unique_columns};
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -18,9 +19,11 @@ pub struct CsvOptions {
     pub freq: Option<Freq>,
     /// Field delimiter; default `b','`.
     pub delimiter: u8,
-    /// Exogenous columns to keep; `None` keeps every column other than id, time and target
-    /// (in header order). Listed columns must exist.
+    /// Exogenous columns to keep; `None` keeps every column other than id, time, target and
+    /// `available_mask` (in header order). Listed columns must exist.
     pub exog_cols: Option<Vec<String>>,
+    /// Repairs to make while loading (none by default: strict).
+    pub repairs: Repairs,
 }
 
 impl Default for CsvOptions {
@@ -30,6 +33,7 @@ impl Default for CsvOptions {
             freq: None,
             delimiter: b',',
             exog_cols: None,
+            repairs: Repairs::default(),
         }
     }
 }
@@ -54,6 +58,12 @@ impl CsvOptions {
     /// Sets the delimiter.
     pub fn with_delimiter(mut self, delimiter: u8) -> Self {
         self.delimiter = delimiter;
+        self
+    }
+
+    /// Sets the repairs to make while loading.
+    pub fn with_repairs(mut self, repairs: Repairs) -> Self {
+        self.repairs = repairs;
         self
     }
 
@@ -120,53 +130,189 @@ fn describe(path: Option<&Path>) -> String {
     )
 }
 
+/// Where the panel's columns are in a header.
+struct Layout {
+    id: usize,
+    ds: usize,
+    /// The target (not read for a future frame).
+    y: Option<usize>,
+    /// NeuralForecast's `available_mask` column, when present (not read for a future frame).
+    mask: Option<usize>,
+    exog: Vec<usize>,
+}
+
+impl Layout {
+    /// The columns of `cols` that `opts` names; a `future` frame needs no target.
+    fn new(cols: &[String], opts: &CsvOptions, future: bool) -> Result<Layout, DataError> {
+        let names = &opts.columns;
+        let (id, ds) = (find(cols, &names.id_col)?, find(cols, &names.time_col)?);
+        let y = if future {
+            cols.iter().position(|c| *c == names.target_col)
+        } else {
+            Some(find(cols, &names.target_col)?)
+        };
+        let mask = cols.iter().position(|c| c == AVAILABLE_MASK_COL);
+        let exog = match &opts.exog_cols {
+            Some(list) => list
+                .iter()
+                .map(|c| find(cols, c))
+                .collect::<Result<_, _>>()?,
+            None => (0..cols.len())
+                .filter(|&j| j != id && j != ds && Some(j) != y && Some(j) != mask)
+                .collect(),
+        };
+        Ok(Layout {
+            id,
+            ds,
+            y: y.filter(|_| !future),
+            mask: mask.filter(|_| !future),
+            exog,
+        })
+    }
+
+    fn raw(&self, cols: &[String], opts: &CsvOptions) -> RawPanel {
+        let exog_names = self.exog.iter().map(|&j| cols[j].clone()).collect();
+        RawPanel::new(opts.columns.clone(), exog_names, 0, opts.repairs)
+    }
+}
+
+/// Reads a CSV panel; a `future` frame has no target (a target column, if any, is not read).
 fn read_panel<R: Read>(
     rdr: R,
     opts: &CsvOptions,
     path: Option<&Path>,
+    future: bool,
 ) -> Result<PanelFrame, DataError> {
     let what = describe(path);
     let mut rdr = reader(rdr, opts.delimiter);
     let cols = header(&mut rdr, path, &what)?;
     let names = &opts.columns;
-    let (id_i, ds_i, y_i) = (
-        find(&cols, &names.id_col)?,
-        find(&cols, &names.time_col)?,
-        find(&cols, &names.target_col)?,
-    );
-    let exog_idx: Vec<usize> = match &opts.exog_cols {
-        Some(list) => list
-            .iter()
-            .map(|c| find(&cols, c))
-            .collect::<Result<_, _>>()?,
-        None => (0..cols.len())
-            .filter(|&j| j != id_i && j != ds_i && j != y_i)
-            .collect(),
-    };
-    let exog_names: Vec<String> = exog_idx.iter().map(|&j| cols[j].clone()).collect();
-    let mut raw = RawPanel::new(names.clone(), exog_names, 0);
+    let lay = Layout::new(&cols, opts, future)?;
+    let mut raw = lay.raw(&cols, opts);
     let mut rec = csv::StringRecord::new();
-    let mut vals = vec![0.0f32; exog_idx.len()];
+    let mut vals = vec![0.0f32; lay.exog.len()];
     while rdr
         .read_record(&mut rec)
         .map_err(|e| DataError::from_csv(e, path))?
     {
         let loc = line_of(&rec);
-        let id = &rec[id_i];
-        let ds_text = &rec[ds_i];
+        let id = &rec[lay.id];
+        let ds_text = &rec[lay.ds];
         let ds = Ds::parse(ds_text).ok_or_else(|| DataError::ParseDate {
             series: id.to_string(),
             loc,
             column: names.time_col.clone(),
             value: ds_text.to_string(),
         })?;
-        let y = parse_f32(&rec[y_i], id, loc, &names.target_col)?;
-        for (slot, &j) in vals.iter_mut().zip(&exog_idx) {
+        let mut y = match lay.y {
+            Some(y_i) => parse_f32(&rec[y_i], id, loc, &names.target_col)?,
+            None => 0.0,
+        };
+        if let Some(m) = lay.mask {
+            let mask = parse_f32(&rec[m], id, loc, AVAILABLE_MASK_COL)?;
+            y = raw.mask_target(y, mask, id, loc, &rec[m])?;
+        }
+        for (slot, &j) in vals.iter_mut().zip(&lay.exog) {
             *slot = parse_f32(&rec[j], id, loc, &cols[j])?;
         }
         raw.push_row(id, ds, y, &vals, loc)?;
     }
-    raw.finish(opts.freq, &what)
+    let mut frame = raw.finish(opts.freq, &what)?;
+    frame.has_target = !future;
+    Ok(frame)
+}
+
+/// Reads a Parquet or Arrow IPC panel batch by batch, through the same checks as CSV; errors
+/// name the 0-based row of the file.
+fn read_panel_columnar(
+    path: &Path,
+    format: FileFormat,
+    opts: &CsvOptions,
+    future: bool,
+) -> Result<PanelFrame, DataError> {
+    let (cols, batches) = columnar::open_batches(path, format)?;
+    check_unique_columns(&cols)?;
+    let lay = Layout::new(&cols, opts, future)?;
+    let mut raw = lay.raw(&cols, opts);
+    let mut vals = vec![0.0f32; lay.exog.len()];
+    let mut start = 0;
+    for batch in batches {
+        let batch = batch.map_err(|e| DataError::Columnar(format!("{}: {e}", path.display())))?;
+        let column = |j: usize| batch.column(j).as_ref();
+        let ids = columnar::ids(column(lay.id), &cols[lay.id])?;
+        let ds = columnar::timestamps(column(lay.ds), &cols[lay.ds])?;
+        let y = lay
+            .y
+            .map(|j| columnar::numbers(column(j), &cols[j]))
+            .transpose()?;
+        let mask = lay
+            .mask
+            .map(|j| columnar::numbers(column(j), &cols[j]))
+            .transpose()?;
+        let exog = lay
+            .exog
+            .iter()
+            .map(|&j| columnar::numbers(column(j), &cols[j]))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (k, id) in ids.iter().enumerate() {
+            let loc = Location::Row(start + k);
+            let ds = ds[k].clone().map_err(|value| DataError::ParseDate {
+                series: id.clone(),
+                loc,
+                column: cols[lay.ds].clone(),
+                value,
+            })?;
+            let mut y = y.as_ref().map_or(0.0, |y| y[k]);
+            if let Some(m) = &mask {
+                y = raw.mask_target(y, m[k], id, loc, &m[k].to_string())?;
+            }
+            for (slot, col) in vals.iter_mut().zip(&exog) {
+                *slot = col[k];
+            }
+            raw.push_row(id, ds, y, &vals, loc)?;
+        }
+        start += ids.len();
+    }
+    let mut frame = raw.finish(opts.freq, &describe(Some(path)))?;
+    frame.has_target = !future;
+    Ok(frame)
+}
+
+/// Reads a Parquet or Arrow IPC static frame: the id column and numeric features.
+fn read_static_columnar(
+    path: &Path,
+    format: FileFormat,
+    opts: &CsvOptions,
+) -> Result<StaticFrame, DataError> {
+    let (cols, batches) = columnar::open_batches(path, format)?;
+    check_unique_columns(&cols)?;
+    let id_i = find(&cols, &opts.columns.id_col)?;
+    let feat_idx: Vec<usize> = (0..cols.len()).filter(|&j| j != id_i).collect();
+    let names: Vec<String> = feat_idx.iter().map(|&j| cols[j].clone()).collect();
+    let (mut ids, mut values, mut locs) = (Vec::new(), Vec::new(), Vec::new());
+    for batch in batches {
+        let batch = batch.map_err(|e| DataError::Columnar(format!("{}: {e}", path.display())))?;
+        let batch_ids = columnar::ids(batch.column(id_i).as_ref(), &cols[id_i])?;
+        let feats = feat_idx
+            .iter()
+            .map(|&j| columnar::numbers(batch.column(j).as_ref(), &cols[j]))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (k, id) in batch_ids.into_iter().enumerate() {
+            let loc = Location::Row(ids.len());
+            for (f, &j) in feats.iter().zip(&feat_idx) {
+                check_static_value(f[k], &id, loc, &cols[j])?;
+                values.push(f[k]);
+            }
+            ids.push(id);
+            locs.push(loc);
+        }
+    }
+    if ids.is_empty() {
+        return Err(DataError::Empty {
+            what: describe(Some(path)),
+        });
+    }
+    StaticFrame::new_checked(ids, names, values, locs)
 }
 
 fn read_static<R: Read>(
@@ -216,23 +362,102 @@ impl PanelFrame {
         opts: &CsvOptions,
     ) -> Result<PanelFrame, DataError> {
         let path = path.as_ref();
-        read_panel(std::io::BufReader::new(open(path)?), opts, Some(path))
+        read_panel(
+            std::io::BufReader::new(open(path)?),
+            opts,
+            Some(path),
+            false,
+        )
     }
 
     /// Reads and validates long-format CSV text from any reader.
     pub fn from_csv_reader<R: Read>(rdr: R, opts: &CsvOptions) -> Result<PanelFrame, DataError> {
-        read_panel(rdr, opts, None)
+        read_panel(rdr, opts, None, false)
     }
 
-    /// Writes the frame as CSV: id, time and target columns (with this frame's names), then the
-    /// exogenous columns. Dates are written `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` for every row
+    /// Reads a future frame (NeuralForecast's `futr_df`): `unique_id, ds` and the future
+    /// exogenous columns, no target (a target column, if present, is ignored). Validated like
+    /// any frame; give `opts.freq` the training frequency, since a few rows per series may not be
+    /// enough to infer it.
+    pub fn future_from_csv_path(
+        path: impl AsRef<Path>,
+        opts: &CsvOptions,
+    ) -> Result<PanelFrame, DataError> {
+        let path = path.as_ref();
+        read_panel(std::io::BufReader::new(open(path)?), opts, Some(path), true)
+    }
+
+    /// [`PanelFrame::future_from_csv_path`] from any reader.
+    pub fn future_from_csv_reader<R: Read>(
+        rdr: R,
+        opts: &CsvOptions,
+    ) -> Result<PanelFrame, DataError> {
+        read_panel(rdr, opts, None, true)
+    }
+
+    /// Reads and validates a panel file, its format chosen by extension ([`FileFormat`]):
+    /// Parquet (`.parquet`, `.pq`), Arrow IPC (`.arrow`, `.feather`, `.ipc`) or CSV (anything
+    /// else). Columnar files name rows by their 0-based index in errors.
+    pub fn from_path(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<PanelFrame, DataError> {
+        let path = path.as_ref();
+        match FileFormat::from_path(path) {
+            FileFormat::Csv => PanelFrame::from_csv_path(path, opts),
+            format => read_panel_columnar(path, format, opts, false),
+        }
+    }
+
+    /// [`PanelFrame::future_from_csv_path`] for any format, chosen by extension.
+    pub fn future_from_path(
+        path: impl AsRef<Path>,
+        opts: &CsvOptions,
+    ) -> Result<PanelFrame, DataError> {
+        let path = path.as_ref();
+        match FileFormat::from_path(path) {
+            FileFormat::Csv => PanelFrame::future_from_csv_path(path, opts),
+            format => read_panel_columnar(path, format, opts, true),
+        }
+    }
+
+    /// The frame as a file of `format`: CSV ([`PanelFrame::to_csv`]) or, with the same columns,
+    /// Parquet or Arrow IPC (missing targets as nulls).
+    pub fn to_bytes(&self, format: FileFormat) -> Result<Vec<u8>, DataError> {
+        if format == FileFormat::Csv {
+            let mut out = Vec::new();
+            self.to_csv(&mut out)?;
+            return Ok(out);
+        }
+        let n = &self.names;
+        let mut ids = Vec::with_capacity(self.len());
+        for s in self.iter_series() {
+            ids.extend(std::iter::repeat_n(s.id.to_string(), s.len()));
+        }
+        let mut columns = vec![
+            (n.id_col.clone(), ColumnValues::Text(ids)),
+            (
+                n.time_col.clone(),
+                ColumnValues::Timestamps(self.ds.clone()),
+            ),
+        ];
+        if self.has_target {
+            columns.push((n.target_col.clone(), ColumnValues::Numbers(self.y.clone())));
+        }
+        for (name, col) in self.exog_names.iter().zip(&self.exog) {
+            columns.push((name.clone(), ColumnValues::Numbers(col.clone())));
+        }
+        columnar::encode_table(format, columns)
+    }
+
+    /// Writes the frame as CSV: id, time and target columns (with this frame's names; no target
+    /// for a future frame), then the exogenous columns. Dates are written `YYYY-MM-DD`, or `YYYY-MM-DD HH:MM:SS` for every row
     /// when any timestamp has a time of day. Static features are not written.
     pub fn to_csv<W: Write>(&self, writer: W) -> Result<(), DataError> {
         let mut w = csv::Writer::from_writer(writer);
         let map = |e| DataError::from_csv(e, None);
         let n = &self.names;
-        let header = [&n.id_col, &n.time_col, &n.target_col]
+        let target = self.has_target.then_some(&n.target_col);
+        let header = [&n.id_col, &n.time_col]
             .into_iter()
+            .chain(target)
             .chain(&self.exog_names);
         w.write_record(header).map_err(map)?;
         let with_time = self.has_time();
@@ -243,7 +468,15 @@ impl PanelFrame {
                 row.clear();
                 row.push(s.id.to_string());
                 row.push(s.ds[k].format(with_time));
-                row.push(s.y[k].to_string());
+                if self.has_target {
+                    // A missing target is an empty cell, as pandas writes NaN.
+                    let y = s.y[k];
+                    row.push(if y.is_nan() {
+                        String::new()
+                    } else {
+                        y.to_string()
+                    });
+                }
                 row.extend(self.exog.iter().map(|c| c[base + k].to_string()));
                 w.write_record(&row).map_err(map)?;
             }
@@ -262,6 +495,16 @@ impl StaticFrame {
     ) -> Result<StaticFrame, DataError> {
         let path = path.as_ref();
         read_static(std::io::BufReader::new(open(path)?), opts, Some(path))
+    }
+
+    /// Reads a static-features file, its format chosen by extension (see
+    /// [`PanelFrame::from_path`]).
+    pub fn from_path(path: impl AsRef<Path>, opts: &CsvOptions) -> Result<StaticFrame, DataError> {
+        let path = path.as_ref();
+        match FileFormat::from_path(path) {
+            FileFormat::Csv => StaticFrame::from_csv_path(path, opts),
+            format => read_static_columnar(path, format, opts),
+        }
     }
 
     /// Reads a static-features CSV from any reader.

@@ -1,6 +1,6 @@
 //! Timestamps: integers or naive date-times.
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -26,11 +26,20 @@ const DATETIME_FORMATS: [&str; 6] = [
     "%Y/%m/%d %H:%M",
 ];
 const DATE_FORMATS: [&str; 2] = ["%Y-%m-%d", "%Y/%m/%d"];
+/// Date-times with a UTC offset (`+01:00`, `+0100`, `Z`), converted to UTC.
+const OFFSET_FORMATS: [&str; 4] = [
+    "%Y-%m-%dT%H:%M:%S%.f%:z",
+    "%Y-%m-%d %H:%M:%S%.f%:z",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%d %H:%M:%S%.f%z",
+];
 
 impl Ds {
     /// Parses an integer (`"42"`, `"-3"`) or a date (`YYYY-MM-DD`, `YYYY/MM/DD`, optionally followed
-    /// by ` HH:MM`, ` HH:MM:SS` or ` HH:MM:SS.fff`, with a space or `T`). Surrounding whitespace is
-    /// ignored. Returns `None` when nothing matches.
+    /// by ` HH:MM`, ` HH:MM:SS` or ` HH:MM:SS.fff`, with a space or `T`). A date-time may end with
+    /// a UTC offset as RFC 3339 and pandas write it (`Z`, `+01:00`, `-0500`): it is converted to
+    /// UTC, the time zone of every naive timestamp. Surrounding whitespace is ignored. Returns
+    /// `None` when nothing matches.
     pub fn parse(text: &str) -> Option<Ds> {
         let t = text.trim();
         if t.is_empty() {
@@ -49,7 +58,15 @@ impl Ds {
                 return Some(Ds::Date(dt));
             }
         }
-        None
+        // `Z` is the offset +00:00 (chrono's `%z` does not read it).
+        let t = match t.strip_suffix(['Z', 'z']) {
+            Some(rest) => format!("{rest}+00:00"),
+            None => t.to_string(),
+        };
+        OFFSET_FORMATS
+            .iter()
+            .find_map(|f| DateTime::parse_from_str(&t, f).ok())
+            .map(|dt| Ds::Date(dt.naive_utc()))
     }
 
     /// A midnight date; `None` if the date does not exist.
@@ -158,5 +175,21 @@ mod tests {
         assert_eq!(Ds::parse("2021-02-29"), None);
         assert_eq!(Ds::parse("abc"), None);
         assert_eq!(Ds::parse(""), None);
+        // Offsets are converted to UTC.
+        let utc = Ds::ymd_hms(2020, 3, 1, 12, 0, 0).unwrap();
+        for text in [
+            "2020-03-01T12:00:00Z",
+            "2020-03-01 12:00:00+00:00",
+            "2020-03-01T13:00:00+01:00",
+            "2020-03-01T07:00:00-0500",
+            "2020-03-01T12:00:00.000z",
+        ] {
+            assert_eq!(Ds::parse(text), Some(utc), "{text}");
+        }
+        assert_eq!(
+            Ds::parse("2020-03-01T00:30:00+01:00").unwrap().to_string(),
+            "2020-02-29 23:30:00"
+        );
+        assert_eq!(Ds::parse("2020-03-01T12:00:00+25:00"), None);
     }
 }

@@ -93,7 +93,7 @@ pub enum DataError {
     /// A timestamp could not be parsed as an integer or a date.
     #[error(
         "series `{series}`, {loc}: cannot parse `{value}` in column `{column}` as a timestamp \
-         (expected an integer, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS])"
+         (expected an integer, YYYY-MM-DD or YYYY-MM-DD HH:MM[:SS], optionally with Z or a UTC offset)"
     )]
     ParseDate {
         /// The series of the row.
@@ -124,7 +124,8 @@ pub enum DataError {
     },
     /// NaN or infinity in the target.
     #[error(
-        "series `{series}`, {loc}: target column `{column}` is {value}; missing and non-finite targets are not allowed"
+        "series `{series}`, {loc}: target column `{column}` is {value}; missing and non-finite targets are not allowed \
+         (load with missing_targets / --allow-missing to mask missing ones)"
     )]
     NonFiniteTarget {
         /// The series.
@@ -135,6 +136,16 @@ pub enum DataError {
         column: String,
         /// The value (NaN, inf or -inf).
         value: f32,
+    },
+    /// An `available_mask` value other than 0 or 1.
+    #[error("series `{series}`, {loc}: available_mask is `{value}`; it must be 0 or 1")]
+    BadMask {
+        /// The series.
+        series: String,
+        /// The row.
+        loc: Location,
+        /// The text found.
+        value: String,
     },
     /// NaN or infinity in an exogenous or static column.
     #[error(
@@ -165,7 +176,7 @@ pub enum DataError {
     /// Timestamps decrease within a series.
     #[error(
         "series `{series}`, {loc}: timestamp {ds} comes after {prev}; rows must be sorted by time \
-         within each series (sort the data by unique_id, ds before loading)"
+         within each series (sort the data by unique_id, ds before loading, or load with sort / --sort)"
     )]
     Unsorted {
         /// The series.
@@ -180,7 +191,7 @@ pub enum DataError {
     /// Consecutive timestamps are more than one period apart.
     #[error(
         "series `{series}`, {loc}: timestamp {ds} follows {prev} but frequency {freq} expects {expected}; \
-         gaps are not allowed (fill the missing periods)"
+         gaps are not allowed (fill the missing periods, or load with fill_gaps / --fill-gaps)"
     )]
     Gap {
         /// The series.
@@ -209,8 +220,8 @@ pub enum DataError {
         ds: Ds,
         /// The frequency.
         freq: Freq,
-        /// What the frequency requires ("a month end", ...).
-        anchor: &'static str,
+        /// What the frequency requires ("the last day of a month", ...).
+        anchor: String,
     },
     /// A date frequency with integer timestamps or the other way round.
     #[error("frequency {freq} does not apply to {kind} timestamps")]
@@ -228,7 +239,7 @@ pub enum DataError {
     },
     /// A frequency string that is not recognised.
     #[error(
-        "unknown frequency `{0}`; expected one of H, h, D, W, MS, M, ME, QS, Q, QE, YS, Y, YE, A, or an integer step"
+        "unknown frequency `{0}`; expected a pandas alias with an optional multiple (ms, s, min, h, D, B, W-SUN..W-SAT, MS, ME, QS[-MON], QE[-MON], YS[-MON], YE[-MON], e.g. 15min, 2h, QS-FEB) or a positive integer step"
     )]
     UnknownFreq(String),
     /// A scaler name that is not recognised.
@@ -257,6 +268,51 @@ pub enum DataError {
         needed: usize,
         /// Extra explanation (may be empty).
         context: String,
+    },
+    /// A future frame has no rows for a series of the data.
+    #[error(
+        "futr_df has no rows for series `{series}`; it needs the series' next {h} timestamps, {first} to {last}"
+    )]
+    FutureMissingSeries {
+        /// The series.
+        series: String,
+        /// The horizon.
+        h: usize,
+        /// The first timestamp needed.
+        first: Ds,
+        /// The last timestamp needed.
+        last: Ds,
+    },
+    /// A future frame's timestamp is not the one the forecast needs.
+    #[error(
+        "futr_df, series `{series}`: future row {position} is {found} but the forecast's row {position} is {expected}; \
+         futr_df must hold each series' next h timestamps"
+    )]
+    FutureWrongDate {
+        /// The series.
+        series: String,
+        /// 1-based position among the series' future rows.
+        position: usize,
+        /// The timestamp found.
+        found: Ds,
+        /// The timestamp needed.
+        expected: Ds,
+    },
+    /// A future frame has more or fewer rows than the horizon for a series.
+    #[error(
+        "futr_df has {rows} rows for series `{series}`; it needs exactly h = {h}, {first} to {last}"
+    )]
+    FutureRowCount {
+        /// The series.
+        series: String,
+        /// Its rows in the future frame.
+        rows: usize,
+        /// The horizon.
+        h: usize,
+        /// The first timestamp needed.
+        first: Ds,
+        /// The last timestamp needed.
+        last: Ds,
     },
     /// A series id that is not in the frame.
     #[error("series `{0}` is not in the frame")]
@@ -291,6 +347,10 @@ pub enum DataError {
         /// The metric.
         what: &'static str,
     },
+    /// A Parquet or Arrow file that cannot be read or written, or a column of a type that
+    /// cannot be used.
+    #[error("{0}")]
+    Columnar(String),
     /// An argument out of its domain.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

@@ -37,7 +37,8 @@ impl Default for ColumnNames {
 ///
 /// Invariants (checked by every constructor): at least one series, every series non-empty, one
 /// timestamp kind, timestamps strictly increasing and exactly one `freq` period apart, all values
-/// finite.
+/// finite except missing targets, which are NaN (only when the load allowed them, see
+/// [`crate::Repairs`]; training masks them out, as NeuralForecast's `available_mask`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelFrame {
     pub(crate) names: ColumnNames,
@@ -53,6 +54,10 @@ pub struct PanelFrame {
     pub(crate) static_names: Vec<String>,
     /// Row-major `[n_series, n_static]`.
     pub(crate) static_values: Vec<f32>,
+    /// `false` for a future frame (no target column: `y` is all zeros and never read).
+    pub(crate) has_target: bool,
+    /// One line per repair the load made (see [`crate::Repairs`]).
+    pub(crate) notes: Vec<String>,
 }
 
 /// A borrowed view of one series of a [`PanelFrame`].
@@ -273,6 +278,15 @@ impl PanelFrame {
     /// A new frame keeping, for each series `i`, the rows `pick(i, len)` (relative to the series'
     /// start); `None` drops the series. Ranges must be non-empty and inside the series.
     fn select(&self, mut pick: impl FnMut(usize, usize) -> Option<Range<usize>>) -> PanelFrame {
+        self.select_in_order((0..self.n_series()).filter_map(|i| {
+            let len = self.indptr[i + 1] - self.indptr[i];
+            pick(i, len).map(|r| (i, r))
+        }))
+    }
+
+    /// A new frame of the series `(i, rows)` in the order given, each keeping `rows` (relative to
+    /// the series' start; non-empty and inside the series).
+    fn select_in_order(&self, order: impl Iterator<Item = (usize, Range<usize>)>) -> PanelFrame {
         let k = self.static_names.len();
         let mut out = PanelFrame {
             names: self.names.clone(),
@@ -285,12 +299,11 @@ impl PanelFrame {
             exog: vec![Vec::new(); self.exog.len()],
             static_names: self.static_names.clone(),
             static_values: Vec::new(),
+            has_target: self.has_target,
+            notes: Vec::new(),
         };
-        for i in 0..self.n_series() {
+        for (i, r) in order {
             let base = self.indptr[i];
-            let Some(r) = pick(i, self.indptr[i + 1] - base) else {
-                continue;
-            };
             assert!(
                 !r.is_empty() && base + r.end <= self.indptr[i + 1],
                 "PanelFrame::select: bad range {r:?} for series {i}"
@@ -307,6 +320,100 @@ impl PanelFrame {
             out.indptr.push(out.y.len());
         }
         out
+    }
+
+    /// What the repairs asked for at load time changed ([`crate::Repairs`]), one line each,
+    /// e.g. `sort: reordered 3 rows of 1 series by time`; empty when none was asked for.
+    pub fn repair_notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Number of missing targets (NaN: masked in training), from `Repairs::missing_targets`,
+    /// `fill_gaps` or an `available_mask` column.
+    pub fn n_missing(&self) -> usize {
+        self.y.iter().filter(|v| v.is_nan()).count()
+    }
+
+    /// `false` for a future frame ([`PanelFrame::future_frame`], the `future_from_csv_*`
+    /// readers): it has no target column, and [`PanelFrame::to_csv`] writes none.
+    pub fn has_target(&self) -> bool {
+        self.has_target
+    }
+
+    /// The frame a user fills with future exogenous values: for every series, its next `h`
+    /// timestamps (NeuralForecast's `make_future_dataframe`), with no target and no exogenous
+    /// columns. `h >= 1`.
+    pub fn future_frame(&self, h: usize) -> Result<PanelFrame, DataError> {
+        if h == 0 {
+            return Err(DataError::InvalidArgument(
+                "a future frame needs h >= 1".into(),
+            ));
+        }
+        let mut ds = Vec::with_capacity(self.n_series() * h);
+        let mut indptr = Vec::with_capacity(self.n_series() + 1);
+        indptr.push(0);
+        for i in 0..self.n_series() {
+            ds.extend(self.future_ds(i, h)?);
+            indptr.push(ds.len());
+        }
+        Ok(PanelFrame {
+            names: self.names.clone(),
+            freq: self.freq,
+            ids: self.ids.clone(),
+            indptr,
+            y: vec![0.0; ds.len()],
+            ds,
+            exog_names: Vec::new(),
+            exog: Vec::new(),
+            static_names: Vec::new(),
+            static_values: Vec::new(),
+            has_target: false,
+            notes: Vec::new(),
+        })
+    }
+
+    /// Checks that `futr` holds exactly the next `h` timestamps of every series of this frame
+    /// and returns its rows in this frame's series order (series of `futr` absent here are
+    /// dropped). Errors name the series and the first wrong timestamp:
+    /// [`DataError::FutureMissingSeries`], [`DataError::FutureWrongDate`],
+    /// [`DataError::FutureRowCount`].
+    pub fn align_future(&self, futr: &PanelFrame, h: usize) -> Result<PanelFrame, DataError> {
+        let mut order = Vec::with_capacity(self.n_series());
+        for i in 0..self.n_series() {
+            let id = &self.ids[i];
+            let expected = self.future_ds(i, h)?;
+            let span = |e: &[Ds]| (e[0], e[e.len() - 1]);
+            let Some(j) = futr.series_index(id) else {
+                let (first, last) = span(&expected);
+                return Err(DataError::FutureMissingSeries {
+                    series: id.clone(),
+                    h,
+                    first,
+                    last,
+                });
+            };
+            let got = futr.series(j).ds;
+            if let Some(k) = (0..h.min(got.len())).find(|&k| got[k] != expected[k]) {
+                return Err(DataError::FutureWrongDate {
+                    series: id.clone(),
+                    position: k + 1,
+                    found: got[k],
+                    expected: expected[k],
+                });
+            }
+            if got.len() != h {
+                let (first, last) = span(&expected);
+                return Err(DataError::FutureRowCount {
+                    series: id.clone(),
+                    rows: got.len(),
+                    h,
+                    first,
+                    last,
+                });
+            }
+            order.push((j, 0..h));
+        }
+        Ok(futr.select_in_order(order.into_iter()))
     }
 
     /// Splits every series into its first `len - n` points (train) and its last `n` points (test).

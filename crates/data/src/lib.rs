@@ -18,6 +18,7 @@
 //! then `windows`, `sampler`, `scalers`, `metrics` and `synthetic`, which use the layers below.
 
 mod calendar;
+mod columnar;
 mod csv_io;
 mod ds;
 mod error;
@@ -31,12 +32,14 @@ pub mod synthetic;
 mod validate;
 mod windows;
 
+pub use columnar::{ColumnValues, FileFormat, encode_table, read_table};
 pub use csv_io::CsvOptions;
 pub use ds::Ds;
 pub use error::{DataError, Location};
 pub use frame::{ColumnNames, PanelFrame, SeriesView};
-pub use freq::{Freq, days_in_month};
+pub use freq::{Freq, Unit, days_in_month};
 pub use sampler::{SeriesBatcher, WindowRef, WindowSampler, sample_without_replacement};
 pub use scalers::{SCALER_EPS, ScalerType, apply, invert, scaler_stats};
 pub use static_frame::StaticFrame;
+pub use validate::{AVAILABLE_MASK_COL, MAX_FILLED_ROWS, Repairs};
 pub use windows::{WindowConfig, WindowIndex, fill_window};

@@ -160,3 +160,93 @@ pub fn scaled_crps(y: &[f32], y_hat_q: &[f32], quantiles: &[f32]) -> Result<f64,
     }
     Ok(2.0 * total / (norm + f64::EPSILON))
 }
+
+/// A metric by name, for evaluating forecast frames (utilsforecast's `mae`, `mse`, `rmse`,
+/// `mape`, `smape`, `mase`; MAPE and sMAPE in percent, as the functions above).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Metric {
+    /// [`mae`].
+    Mae,
+    /// [`mse`].
+    Mse,
+    /// [`rmse`].
+    Rmse,
+    /// [`mape`], percent.
+    Mape,
+    /// [`smape`], percent in `[0, 200]`.
+    Smape,
+    /// [`mase`]: needs the training series and the season.
+    Mase,
+}
+
+impl Metric {
+    /// Every metric, in the order above.
+    pub const ALL: [Metric; 6] = [
+        Metric::Mae,
+        Metric::Mse,
+        Metric::Rmse,
+        Metric::Mape,
+        Metric::Smape,
+        Metric::Mase,
+    ];
+
+    /// The metrics `evaluate` reports unless told otherwise: MAE, RMSE, sMAPE, MASE.
+    pub const DEFAULT: [Metric; 4] = [Metric::Mae, Metric::Rmse, Metric::Smape, Metric::Mase];
+
+    /// The lower-case name (`mae`, ..., `mase`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Metric::Mae => "mae",
+            Metric::Mse => "mse",
+            Metric::Rmse => "rmse",
+            Metric::Mape => "mape",
+            Metric::Smape => "smape",
+            Metric::Mase => "mase",
+        }
+    }
+
+    /// The metric of `y_hat` against `y`; MASE takes `train = Some((y_train, season))` and
+    /// fails without it.
+    pub fn compute(
+        &self,
+        y: &[f32],
+        y_hat: &[f32],
+        train: Option<(&[f32], usize)>,
+    ) -> Result<f64, DataError> {
+        match self {
+            Metric::Mae => mae(y, y_hat),
+            Metric::Mse => mse(y, y_hat),
+            Metric::Rmse => rmse(y, y_hat),
+            Metric::Mape => mape(y, y_hat),
+            Metric::Smape => smape(y, y_hat),
+            Metric::Mase => match train {
+                Some((y_train, season)) => mase(y, y_hat, y_train, season),
+                None => Err(DataError::InvalidArgument(
+                    "mase needs the training series".into(),
+                )),
+            },
+        }
+    }
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Metric {
+    type Err = DataError;
+
+    /// A name of [`Metric::name`], in any case.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| {
+                DataError::InvalidArgument(format!(
+                    "unknown metric `{s}`; expected one of mae, mse, rmse, mape, smape, mase"
+                ))
+            })
+    }
+}

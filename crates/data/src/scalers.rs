@@ -70,10 +70,11 @@ impl fmt::Display for ScalerType {
 
 impl FromStr for ScalerType {
     type Err = DataError;
+    /// A name of [`ScalerType::name`], in any case (`robust`, `Robust`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         ScalerType::ALL
             .into_iter()
-            .find(|k| k.name() == s.trim())
+            .find(|k| k.name().eq_ignore_ascii_case(s.trim()))
             .ok_or_else(|| DataError::UnknownScaler(s.to_string()))
     }
 }

@@ -14,7 +14,7 @@ pub fn seasonal_daily_panel(n_series: usize, len: usize, seed: u64) -> PanelFram
     assert!(n_series > 0 && len > 0, "seasonal_daily_panel: empty panel");
     let mut rng = Rng::new(seed);
     let start = Ds::ymd(2020, 1, 1).expect("a valid date");
-    let rest = Freq::Day
+    let rest = Freq::DAY
         .range_after(&start, len - 1)
         .expect("daily dates from 2020 are representable");
     let dates: Vec<Ds> = std::iter::once(start).chain(rest).collect();
@@ -39,7 +39,7 @@ pub fn seasonal_daily_panel(n_series: usize, len: usize, seed: u64) -> PanelFram
             y.push(value);
         }
     }
-    PanelFrame::from_columns(ids, ds, y, Vec::new(), Some(Freq::Day))
+    PanelFrame::from_columns(ids, ds, y, Vec::new(), Some(Freq::DAY))
         .expect("the generated panel is valid")
 }
 

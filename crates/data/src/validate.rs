@@ -23,6 +23,19 @@ impl PanelFrame {
         exog: Vec<(String, Vec<f32>)>,
         freq: Option<Freq>,
     ) -> Result<PanelFrame, DataError> {
+        PanelFrame::from_columns_with(ids, ds, y, exog, freq, Repairs::default())
+    }
+
+    /// [`PanelFrame::from_columns`] with the `repairs` asked for (NaN targets are missing values
+    /// when `repairs.missing_targets`); [`PanelFrame::repair_notes`] says what they changed.
+    pub fn from_columns_with(
+        ids: Vec<String>,
+        ds: Vec<Ds>,
+        y: Vec<f32>,
+        exog: Vec<(String, Vec<f32>)>,
+        freq: Option<Freq>,
+        repairs: Repairs,
+    ) -> Result<PanelFrame, DataError> {
         let n = ids.len();
         let check = |column: &str, got: usize| {
             if got == n {
@@ -47,7 +60,7 @@ impl PanelFrame {
                 .into_iter()
                 .chain(&exog_names),
         )?;
-        let mut raw = RawPanel::new(names, exog_names, n);
+        let mut raw = RawPanel::new(names, exog_names, n, repairs);
         let mut row_exog = vec![0.0f32; exog.len()];
         for r in 0..n {
             for (slot, (_, col)) in row_exog.iter_mut().zip(&exog) {
@@ -57,6 +70,27 @@ impl PanelFrame {
         }
         raw.finish(freq, "the columns given to from_columns")
     }
+}
+
+/// The name of NeuralForecast's mask column: rows where it is 0 have no observed target.
+pub const AVAILABLE_MASK_COL: &str = "available_mask";
+
+/// Most rows `fill_gaps` inserts in one load (a wrong frequency would otherwise ask for billions).
+pub const MAX_FILLED_ROWS: usize = 10_000_000;
+
+/// Repairs a load may make, each off by default (the default is strict: unsorted rows, gaps and
+/// missing targets are errors). Every repair asked for leaves one line in
+/// [`PanelFrame::repair_notes`] saying what it changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Repairs {
+    /// Reorder the rows of each series by time (pandas' `sort_values`); duplicates stay errors.
+    pub sort: bool,
+    /// Insert the missing timestamps of each series (utilsforecast's `fill_gaps`): their targets
+    /// are missing (masked), their exogenous values those of the row before.
+    pub fill_gaps: bool,
+    /// Read empty and NaN targets as missing values, masked out of training and scaling
+    /// (NeuralForecast's `available_mask = 0`) instead of refusing them.
+    pub missing_targets: bool,
 }
 
 /// Fails on a repeated name.
@@ -75,6 +109,9 @@ pub(crate) fn check_unique_columns<'a>(
 /// Rows in input order, with the series of each row interned.
 #[derive(Debug)]
 pub(crate) struct RawPanel {
+    repairs: Repairs,
+    /// Targets marked unavailable by an `available_mask` column (read as NaN).
+    pub(crate) masked_by_column: usize,
     names: ColumnNames,
     exog_names: Vec<String>,
     /// Series ids in order of first appearance.
@@ -90,9 +127,16 @@ pub(crate) struct RawPanel {
 }
 
 impl RawPanel {
-    pub(crate) fn new(names: ColumnNames, exog_names: Vec<String>, capacity: usize) -> Self {
+    pub(crate) fn new(
+        names: ColumnNames,
+        exog_names: Vec<String>,
+        capacity: usize,
+        repairs: Repairs,
+    ) -> Self {
         let n_exog = exog_names.len();
         RawPanel {
+            repairs,
+            masked_by_column: 0,
             names,
             exog_names,
             ids: Vec::new(),
@@ -102,6 +146,30 @@ impl RawPanel {
             y: Vec::with_capacity(capacity),
             exog: (0..n_exog).map(|_| Vec::with_capacity(capacity)).collect(),
             locs: Vec::with_capacity(capacity),
+        }
+    }
+
+    /// The target of a row whose `available_mask` is `mask`: itself for 1, missing (NaN) for 0;
+    /// any other value is [`DataError::BadMask`] (`text` is how the file spells it).
+    pub(crate) fn mask_target(
+        &mut self,
+        y: f32,
+        mask: f32,
+        id: &str,
+        loc: Location,
+        text: &str,
+    ) -> Result<f32, DataError> {
+        match mask {
+            1.0 => Ok(y),
+            0.0 => {
+                self.masked_by_column += 1;
+                Ok(f32::NAN)
+            }
+            _ => Err(DataError::BadMask {
+                series: id.to_string(),
+                loc,
+                value: text.to_string(),
+            }),
         }
     }
 
@@ -126,7 +194,8 @@ impl RawPanel {
                 found: ds.kind_name(),
             });
         }
-        if !y.is_finite() {
+        let missing_ok = y.is_nan() && (self.repairs.missing_targets || self.masked_by_column > 0);
+        if !y.is_finite() && !missing_ok {
             return Err(DataError::NonFiniteTarget {
                 series: id.to_string(),
                 loc,
@@ -188,6 +257,28 @@ impl RawPanel {
             perm[next[s as usize]] = row;
             next[s as usize] += 1;
         }
+        let mut notes = Vec::new();
+        if self.repairs.sort {
+            let (mut series, mut moved) = (0, 0);
+            for i in 0..n_series {
+                let seg = &mut perm[indptr[i]..indptr[i + 1]];
+                if seg.windows(2).any(|w| self.ds[w[1]] < self.ds[w[0]]) {
+                    let before = seg.to_vec();
+                    seg.sort_by_key(|&r| self.ds[r]); // stable: duplicates keep their order
+                    series += 1;
+                    moved += before
+                        .iter()
+                        .zip(seg.iter())
+                        .filter(|(a, b)| a != b)
+                        .count();
+                }
+            }
+            notes.push(if series == 0 {
+                "sort: every series was already in time order".to_string()
+            } else {
+                format!("sort: reordered {moved} rows of {series} series by time")
+            });
+        }
         let ds: Vec<Ds> = perm.iter().map(|&r| self.ds[r]).collect();
         let locs: Vec<Location> = perm.iter().map(|&r| self.locs[r]).collect();
 
@@ -205,17 +296,92 @@ impl RawPanel {
             }
             None => infer_panel_freq(&ds, &indptr)?,
         };
+
+        // Rows of the frame: an index into `perm`, and whether it was inserted to fill a gap
+        // (then it repeats the row before for its exogenous values and location).
+        let mut rows: Vec<(usize, Option<Ds>)> = (0..n).map(|k| (k, None)).collect();
+        if self.repairs.fill_gaps {
+            let (mut inserted, mut series) = (0usize, 0usize);
+            let mut filled = Vec::with_capacity(n);
+            let mut new_indptr = vec![0usize; n_series + 1];
+            for i in 0..n_series {
+                let before = inserted;
+                for k in indptr[i]..indptr[i + 1] {
+                    if k > indptr[i] && freq.is_on_offset(&ds[k - 1]) {
+                        let mut t = freq.advance(&ds[k - 1], 1)?;
+                        while t < ds[k] {
+                            inserted += 1;
+                            if inserted > MAX_FILLED_ROWS {
+                                return Err(DataError::InvalidArgument(format!(
+                                    "fill_gaps would insert more than {MAX_FILLED_ROWS} rows \
+                                     (series `{}`: {} to {} at frequency {freq}); check the frequency",
+                                    self.ids[i],
+                                    ds[k - 1],
+                                    ds[k]
+                                )));
+                            }
+                            filled.push((k - 1, Some(t)));
+                            t = freq.advance(&t, 1)?;
+                        }
+                    }
+                    filled.push((k, None));
+                }
+                series += usize::from(inserted > before);
+                new_indptr[i + 1] = filled.len();
+            }
+            notes.push(if inserted == 0 {
+                "fill_gaps: no timestamp was missing".to_string()
+            } else {
+                format!(
+                    "fill_gaps: inserted {inserted} missing timestamps in {series} series \
+                     (targets masked as unavailable, exogenous values carried forward)"
+                )
+            });
+            rows = filled;
+            indptr = new_indptr;
+        }
+        let ds: Vec<Ds> = rows.iter().map(|&(k, t)| t.unwrap_or(ds[k])).collect();
+        let locs: Vec<Location> = rows.iter().map(|&(k, _)| locs[k]).collect();
         for i in 0..n_series {
             let r = indptr[i]..indptr[i + 1];
             check_freq(&self.ids[i], &ds[r.clone()], &locs[r], freq)?;
         }
 
-        let y = perm.iter().map(|&r| self.y[r]).collect();
+        let y: Vec<f32> = rows
+            .iter()
+            .map(|&(k, t)| {
+                if t.is_some() {
+                    f32::NAN
+                } else {
+                    self.y[perm[k]]
+                }
+            })
+            .collect();
         let exog = self
             .exog
             .iter()
-            .map(|col| perm.iter().map(|&r| col[r]).collect())
+            .map(|col| rows.iter().map(|&(k, _)| col[perm[k]]).collect())
             .collect();
+        if self.masked_by_column > 0 {
+            notes.push(format!(
+                "{AVAILABLE_MASK_COL}: {} targets marked unavailable are masked in training",
+                self.masked_by_column
+            ));
+        }
+        if self.repairs.missing_targets {
+            let missing: Vec<usize> = (0..n_series)
+                .map(|i| {
+                    (indptr[i]..indptr[i + 1])
+                        .filter(|&r| rows[r].1.is_none() && y[r].is_nan())
+                        .count()
+                })
+                .collect();
+            let total: usize = missing.iter().sum();
+            let series = missing.iter().filter(|&&m| m > 0).count();
+            notes.push(format!(
+                "missing_targets: {total} empty or NaN targets in {series} series are masked in training (available_mask = 0)"
+            ));
+        }
         Ok(PanelFrame {
             names: self.names,
             freq,
@@ -227,6 +393,8 @@ impl RawPanel {
             exog,
             static_names: Vec::new(),
             static_values: Vec::new(),
+            has_target: true,
+            notes,
         })
     }
 }
@@ -284,17 +452,20 @@ fn check_freq(series: &str, ds: &[Ds], locs: &[Location], freq: Freq) -> Result<
     Ok(())
 }
 
-/// The frequency of the first series (in order) whose timestamps are all evenly spaced; failing
-/// that, the spacing of the first two timestamps of the first series with two points or more.
-/// With integer timestamps and only single-point series, the step is 1.
+/// The frequency of the first series (in order) of three points or more whose timestamps are all
+/// evenly spaced (a two-point series fits many multiples, so such series are tried only after
+/// every longer one); failing that, the spacing of the first two timestamps of the first series
+/// with two points or more. With integer timestamps and only single-point series, the step is 1.
 fn infer_panel_freq(ds: &[Ds], indptr: &[usize]) -> Result<Freq, DataError> {
     let mut any_long = false;
-    for w in indptr.windows(2) {
-        let s = &ds[w[0]..w[1]];
-        if s.len() >= 2 {
-            any_long = true;
-            if let Some(f) = Freq::infer(s) {
-                return Ok(f);
+    for min_len in [3, 2] {
+        for w in indptr.windows(2) {
+            let s = &ds[w[0]..w[1]];
+            if s.len() >= min_len {
+                any_long = true;
+                if let Some(f) = Freq::infer(s) {
+                    return Ok(f);
+                }
             }
         }
     }
@@ -311,7 +482,7 @@ fn infer_panel_freq(ds: &[Ds], indptr: &[usize]) -> Result<Freq, DataError> {
         return Ok(Freq::Int(1));
     }
     let reason = if any_long {
-        "no series has timestamps evenly spaced by one of H, D, W, MS, ME, QS, QE, YS, YE or an integer step"
+        "no series has timestamps evenly spaced by a frequency (a multiple of ms, s, min, h, D, B, W, MS, ME, QS, QE, YS, YE) or an integer step"
     } else {
         "every series has a single timestamp"
     };

@@ -148,8 +148,8 @@ impl WindowIndex {
 /// Writes one window into caller buffers.
 ///
 /// `out_y` and `out_mask` have the window length `W`; position `t` holds series position
-/// `start + t`. Where that lies inside `y`, `out_y = y`, `out_mask = 1`; elsewhere (padding)
-/// both are 0. `out_channels` is time-major `[W, C]` with `C = channels.len()`: channel values are
+/// `start + t`. Where that lies inside `y` and the target is observed, `out_y = y`,
+/// `out_mask = 1`; elsewhere (padding, or a missing target, NaN) both are 0. `out_channels` is time-major `[W, C]` with `C = channels.len()`: channel values are
 /// copied wherever the position lies inside that channel (a channel may be longer than `y`, e.g.
 /// future exogenous values past the end of the target), 0 elsewhere.
 ///
@@ -173,7 +173,7 @@ pub fn fill_window(
     for t in 0..w {
         let p = start + t as isize;
         let inside = |len: usize| p >= 0 && (p as usize) < len;
-        if inside(y.len()) {
+        if inside(y.len()) && !y[p as usize].is_nan() {
             out_y[t] = y[p as usize];
             out_mask[t] = 1.0;
         } else {

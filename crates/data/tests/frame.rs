@@ -14,7 +14,7 @@ fn air_passengers() {
     let f = PanelFrame::from_csv_path(data("air_passengers.csv"), &CsvOptions::default()).unwrap();
     assert_eq!(f.n_series(), 1);
     assert_eq!(f.ids(), &["AirPassengers"]);
-    assert_eq!(f.freq(), Freq::MonthEnd);
+    assert_eq!(f.freq(), Freq::MONTH_END);
     let s = f.series(0);
     assert_eq!(s.len(), 144);
     assert_eq!(s.y[0], 112.0);
@@ -51,7 +51,7 @@ fn small() -> PanelFrame {
 #[test]
 fn split_tail_tail_filter() {
     let f = small();
-    assert_eq!(f.freq(), Freq::Day);
+    assert_eq!(f.freq(), Freq::DAY);
     let (train, test) = f.split_tail(2).unwrap();
     assert_eq!(train.series(0).y, &[1.0, 2.0]);
     assert_eq!(train.series(1).y, &[5.0]);
@@ -93,7 +93,7 @@ fn csv_round_trip_and_formatting() {
 
     let hourly = "unique_id,ds,y\nA,2020-01-01 23:00:00,1\nA,2020-01-02 00:00:00,2\n";
     let h = PanelFrame::from_csv_reader(hourly.as_bytes(), &CsvOptions::default()).unwrap();
-    assert_eq!(h.freq(), Freq::Hour);
+    assert_eq!(h.freq(), Freq::HOUR);
     let mut out = Vec::new();
     h.to_csv(&mut out).unwrap();
     assert!(
@@ -117,4 +117,58 @@ fn from_columns_builds_and_infers() {
     assert_eq!(f.series(1).exog_at(0), &[0.0, 0.0]);
     assert_eq!(f.future_ds(1, 2).unwrap(), vec![Ds::Int(21), Ds::Int(28)]);
     assert_eq!((f.min_len(), f.max_len()), (2, 3));
+}
+
+fn two_series() -> PanelFrame {
+    let csv = "unique_id,ds,y\nA,2024-01-31,1\nA,2024-02-29,2\nB,2024-01-31,3\nB,2024-02-29,4\nB,2024-03-31,5\n";
+    PanelFrame::from_csv_reader(csv.as_bytes(), &CsvOptions::default()).unwrap()
+}
+
+#[test]
+fn future_frame_lists_each_series_next_timestamps() {
+    let fut = two_series().future_frame(2).unwrap();
+    assert!(!fut.has_target());
+    let mut text = Vec::new();
+    fut.to_csv(&mut text).unwrap();
+    assert_eq!(
+        String::from_utf8(text).unwrap(),
+        "unique_id,ds\nA,2024-03-31\nA,2024-04-30\nB,2024-04-30\nB,2024-05-31\n"
+    );
+    assert!(matches!(
+        two_series().future_frame(0),
+        Err(DataError::InvalidArgument(_))
+    ));
+}
+
+#[test]
+fn future_files_need_no_target_and_are_checked_by_date() {
+    let df = two_series();
+    let opts = CsvOptions::default().with_freq(df.freq());
+    let read = |text: &str| PanelFrame::future_from_csv_reader(text.as_bytes(), &opts).unwrap();
+    // Series in another order, no `y`: aligned to the data's order.
+    let ok = read(
+        "unique_id,ds,price\nB,2024-04-30,1\nB,2024-05-31,2\nA,2024-03-31,3\nA,2024-04-30,4\n",
+    );
+    let aligned = df.align_future(&ok, 2).unwrap();
+    assert_eq!(aligned.ids(), &["A", "B"]);
+    assert_eq!(aligned.series(0).exog("price").unwrap(), &[3.0, 4.0]);
+    // A file dated a year away.
+    let far = read(
+        "unique_id,ds,price\nA,2025-03-31,3\nA,2025-04-30,4\nB,2024-04-30,1\nB,2024-05-31,2\n",
+    );
+    assert_eq!(
+        df.align_future(&far, 2).unwrap_err().to_string(),
+        "futr_df, series `A`: future row 1 is 2025-03-31 but the forecast's row 1 is 2024-03-31; \
+         futr_df must hold each series' next h timestamps"
+    );
+    let short = read("unique_id,ds,price\nA,2024-03-31,3\nB,2024-04-30,1\nB,2024-05-31,2\n");
+    assert!(matches!(
+        df.align_future(&short, 2),
+        Err(DataError::FutureRowCount { ref series, rows: 1, h: 2, .. }) if series == "A"
+    ));
+    let missing = read("unique_id,ds,price\nA,2024-03-31,3\nA,2024-04-30,4\n");
+    assert_eq!(
+        df.align_future(&missing, 2).unwrap_err().to_string(),
+        "futr_df has no rows for series `B`; it needs the series' next 2 timestamps, 2024-04-30 to 2024-05-31"
+    );
 }

@@ -105,8 +105,10 @@ fn scaler_names() {
         assert_eq!(k.to_string().parse::<ScalerType>().unwrap(), k);
     }
     assert_eq!("robust".parse::<ScalerType>().unwrap(), ScalerType::Robust);
+    // Names are read in any case, as the other option values.
+    assert_eq!("Robust".parse::<ScalerType>().unwrap(), ScalerType::Robust);
     assert!(matches!(
-        "Robust".parse::<ScalerType>(),
+        "robustt".parse::<ScalerType>(),
         Err(DataError::UnknownScaler(_))
     ));
 }

@@ -116,7 +116,7 @@ fn unsorted_is_refused_with_a_hint() {
 fn gap_breaks_frequency() {
     let text = "unique_id,ds,y\nA,2020-01-01,1\nA,2020-01-02,2\nB,2020-01-01,1\nB,2020-01-02,1\nB,2020-01-04,3\n";
     for e in [
-        load_freq(text, Freq::Day).unwrap_err(),
+        load_freq(text, Freq::DAY).unwrap_err(),
         load(text).unwrap_err(),
     ] {
         assert!(
@@ -143,7 +143,7 @@ fn gap_breaks_frequency() {
 fn off_frequency_anchor() {
     let e = load_freq(
         "unique_id,ds,y\nA,2020-01-31,1\nA,2020-02-15,1\n",
-        Freq::MonthEnd,
+        Freq::MONTH_END,
     )
     .unwrap_err();
     assert!(
@@ -168,7 +168,7 @@ fn freq_kind_mismatch() {
         e,
         DataError::FreqKindMismatch { kind: "date", .. }
     ));
-    let e = load_freq("unique_id,ds,y\nA,1,1\n", Freq::Day).unwrap_err();
+    let e = load_freq("unique_id,ds,y\nA,1,1\n", Freq::DAY).unwrap_err();
     assert!(matches!(
         e,
         DataError::FreqKindMismatch {
@@ -187,7 +187,7 @@ fn cannot_infer_freq() {
         load("unique_id,ds,y\nA,5,1\n").unwrap().freq(),
         Freq::Int(1)
     );
-    assert!(load_freq("unique_id,ds,y\nA,2020-01-01,1\n", Freq::Day).is_ok());
+    assert!(load_freq("unique_id,ds,y\nA,2020-01-01,1\n", Freq::DAY).is_ok());
 }
 
 #[test]

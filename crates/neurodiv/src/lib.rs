@@ -14,13 +14,15 @@
 //! ```
 
 pub mod datasets;
+pub mod evaluate;
 mod forecast_frame;
 mod orchestrator;
 pub mod parity;
 pub mod registry;
 mod saved_frame;
 
-pub use forecast_frame::{ForecastFrame, write_atomic};
+pub use evaluate::{Evaluation, evaluate};
+pub use forecast_frame::{ENSEMBLE_COLUMN, Ensemble, ForecastFrame, write_atomic};
 pub use orchestrator::{NeuralForecast, NfError};
 
 pub use neurodiv_autodiff as autodiff;

@@ -167,8 +167,21 @@ impl NeuralForecast {
         Ok(reports)
     }
 
+    /// The frame of future timestamps to fill with future exogenous values (NeuralForecast's
+    /// `make_future_dataframe`): the next `h` timestamps of every series of `df`, or of the
+    /// training data when `df` is `None`; no target, no exogenous columns.
+    pub fn make_future_dataframe(&self, df: Option<&PanelFrame>) -> Result<PanelFrame, NfError> {
+        let h = self.common_h()?;
+        let df = match df {
+            Some(df) => df,
+            None => self.history.as_ref().ok_or(CoreError::NotFitted)?,
+        };
+        Ok(df.future_frame(h)?)
+    }
+
     /// Forecasts the next `h` points of every series of the training data. `futr_df` holds the
-    /// future values of the future exogenous columns (`h` rows per series), when models use them.
+    /// future values of the future exogenous columns when models use them: exactly the next `h`
+    /// timestamps of every series (checked by date; its series may come in any order).
     pub fn predict(&self, futr_df: Option<&PanelFrame>) -> Result<ForecastFrame, NfError> {
         let history = self.history.as_ref().ok_or(CoreError::NotFitted)?;
         self.predict_on(history, futr_df)
@@ -195,15 +208,15 @@ impl NeuralForecast {
                 frame.ds.push(self.freq.advance(last, k as i64)?);
             }
         }
+        let aligned = futr_df.map(|f| df.align_future(f, h)).transpose()?;
         for model in &self.models {
             let b = model.base();
             let futr = if b.futr_exog_list.is_empty() {
                 None
             } else {
-                let f = futr_df.ok_or_else(|| {
+                let f = aligned.as_ref().ok_or_else(|| {
                     NfError::Usage(format!("{} uses future exogenous columns {:?}: pass futr_df with their next h values", model.alias(), b.futr_exog_list))
                 })?;
-                check_future_frame(df, f, h)?;
                 Some(f)
             };
             let set = SeriesSet::from_frame(df, b, futr)?;
@@ -385,10 +398,35 @@ impl NeuralForecast {
 
     /// Saves the fitted models and the training data into directory `dir` (its parents are
     /// created if needed), all or nothing: the files are written into a new directory beside
-    /// `dir`, which then takes its place. `dir` may be new, empty, or an earlier save (which is
-    /// replaced whole); any other existing path is refused, so a save never mixes with or
-    /// deletes other files.
+    /// `dir`, which then takes its place. `dir` may be new or empty; an earlier save is refused
+    /// (NeuralForecast's `overwrite=False`; [`save_overwriting`](Self::save_overwriting)
+    /// replaces it), and so is any other existing path, so a save never mixes with or deletes
+    /// other files.
     pub fn save(&self, dir: &Path) -> Result<(), NfError> {
+        self.save_to(dir, false)
+    }
+
+    /// [`save`](Self::save), replacing an earlier save in `dir` whole (NeuralForecast's
+    /// `overwrite=True`); a directory holding other files is still refused.
+    pub fn save_overwriting(&self, dir: &Path) -> Result<(), NfError> {
+        self.save_to(dir, true)
+    }
+
+    /// Checks, before any work, that [`save`](Self::save) (or with `overwrite`,
+    /// [`save_overwriting`](Self::save_overwriting)) may write `dir`; returns whether `dir`
+    /// exists.
+    pub fn check_save_dir(dir: &Path, overwrite: bool) -> Result<bool, NfError> {
+        let (exists, holds_save) = check_save_target(dir)?;
+        if holds_save && !overwrite {
+            return Err(NfError::Usage(format!(
+                "{} holds an earlier save; pass overwrite (--overwrite, save_overwriting) to replace it",
+                dir.display()
+            )));
+        }
+        Ok(exists)
+    }
+
+    fn save_to(&self, dir: &Path, overwrite: bool) -> Result<(), NfError> {
         let io = |path: &Path, source| NfError::Io {
             path: path.display().to_string(),
             source,
@@ -400,7 +438,7 @@ impl NeuralForecast {
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
-        let exists = check_save_target(dir)?;
+        let exists = Self::check_save_dir(dir, overwrite)?;
         std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
         let sibling = |what: &str| -> PathBuf {
             parent.join(format!(
@@ -491,12 +529,15 @@ impl NeuralForecast {
     }
 }
 
-/// Whether `dir` exists, after checking that a save may take its place: it must be absent, an
-/// empty directory, or a directory holding only the files of a save.
-fn check_save_target(dir: &Path) -> Result<bool, NfError> {
+/// Whether `dir` exists and whether it holds an earlier save, after checking that a save may
+/// take its place: it must be absent, an empty directory, or a directory holding only the files
+/// of a save.
+fn check_save_target(dir: &Path) -> Result<(bool, bool), NfError> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.exists() => return Ok(false),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.exists() => {
+            return Ok((false, false));
+        }
         Err(e) => {
             return Err(NfError::Io {
                 path: dir.display().to_string(),
@@ -511,11 +552,13 @@ fn check_save_target(dir: &Path) -> Result<bool, NfError> {
                 .and_then(|n| n.strip_suffix(".ndiv"))
                 .is_some_and(|i| i.parse::<usize>().is_ok())
     };
+    let mut holds_save = false;
     for entry in entries {
         let entry = entry.map_err(|e| NfError::Io {
             path: dir.display().to_string(),
             source: e,
         })?;
+        holds_save = true;
         let file = entry.file_type().is_ok_and(|t| t.is_file());
         if !file || !entry.file_name().to_str().is_some_and(is_save_file) {
             return Err(NfError::Usage(format!(
@@ -525,28 +568,7 @@ fn check_save_target(dir: &Path) -> Result<bool, NfError> {
             )));
         }
     }
-    Ok(true)
-}
-
-fn check_future_frame(df: &PanelFrame, f: &PanelFrame, h: usize) -> Result<(), NfError> {
-    if f.n_series() != df.n_series() {
-        return Err(NfError::Usage(format!(
-            "futr_df has {} series, the data {}",
-            f.n_series(),
-            df.n_series()
-        )));
-    }
-    for i in 0..f.n_series() {
-        let s = f.series(i);
-        if s.y.len() != h {
-            return Err(NfError::Usage(format!(
-                "futr_df has {} rows for series {:?}; it needs exactly h = {h}",
-                s.y.len(),
-                s.id
-            )));
-        }
-    }
-    Ok(())
+    Ok((true, holds_save))
 }
 
 /// Appends the columns of one model's forecast, named after its alias and the head's suffixes.

@@ -1,7 +1,7 @@
 //! The training data as stored in a saved `NeuralForecast`: plain columns, validated again on
 //! load through the frame's own constructors (a checkpoint is never trusted to hold a valid frame).
 
-use neurodiv_data::{DataError, Ds, Freq, PanelFrame, StaticFrame};
+use neurodiv_data::{DataError, Ds, Freq, PanelFrame, Repairs, StaticFrame};
 use serde::{Deserialize, Serialize};
 
 /// A panel frame as long-format columns.
@@ -50,8 +50,19 @@ impl SavedFrame {
 
     /// The frame again, through the validating constructors.
     pub(crate) fn into_frame(self) -> Result<PanelFrame, DataError> {
-        let frame =
-            PanelFrame::from_columns(self.ids, self.ds, self.y, self.exog, Some(self.freq))?;
+        // Missing targets (NaN) were validated when the history was loaded.
+        let repairs = Repairs {
+            missing_targets: true,
+            ..Repairs::default()
+        };
+        let frame = PanelFrame::from_columns_with(
+            self.ids,
+            self.ds,
+            self.y,
+            self.exog,
+            Some(self.freq),
+            repairs,
+        )?;
         if self.static_names.is_empty() {
             Ok(frame)
         } else {

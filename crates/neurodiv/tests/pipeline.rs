@@ -47,6 +47,10 @@ fn save_and_load_reproduce_predictions_bit_for_bit() {
     };
     assert_eq!(bits(&before), bits(&after));
     assert_eq!(before.ds, after.ds);
+    // An earlier save is refused unless overwriting is asked for.
+    let err = nf.save(&dir).unwrap_err().to_string();
+    assert!(err.contains("holds an earlier save"), "{err}");
+    nf.save_overwriting(&dir).unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -172,6 +176,18 @@ fn exogenous_and_static_columns_flow_through_mlp() {
     let fc = nf.predict(Some(&test)).unwrap();
     assert_eq!(fc.len(), 24);
     assert_eq!(fc.unique_id[12], "Airline2");
+    // The frame to fill holds exactly the forecast's timestamps.
+    let to_fill = nf.make_future_dataframe(None).unwrap();
+    assert!(!to_fill.has_target());
+    assert_eq!(to_fill.series(1).ds, &fc.ds[12..]);
+    // A future frame a year off is refused by date.
+    let err = nf.predict_on(&panel.split_tail(24).unwrap().0, Some(&test));
+    assert!(
+        err.unwrap_err()
+            .to_string()
+            .contains("future row 1 is 1960-01-31"),
+        "dates are checked"
+    );
 }
 
 #[test]
@@ -269,4 +285,93 @@ fn options_take_neuralforecast_spellings() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("loss=nonsense"), "{err}");
+}
+
+#[test]
+fn missing_targets_are_masked_in_training_and_survive_save_and_load() {
+    use neurodiv::data::Repairs;
+    // AirPassengers with every 10th target blanked, loaded with missing targets allowed.
+    let text: String = neurodiv::datasets::AIR_PASSENGERS_CSV
+        .lines()
+        .enumerate()
+        .map(|(k, line)| {
+            if k > 0 && k % 10 == 0 {
+                let cut = line.rfind(',').unwrap();
+                format!("{},\n", &line[..cut])
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
+    let opts = CsvOptions::default().with_repairs(Repairs {
+        missing_targets: true,
+        ..Repairs::default()
+    });
+    let df = PanelFrame::from_csv_reader(text.as_bytes(), &opts).unwrap();
+    assert_eq!(df.n_missing(), 14);
+    let mut nf = NeuralForecast::new(vec![Box::new(small_mlp(1))], df.freq());
+    let report = nf.fit(&df, 0).unwrap().remove(0);
+    assert!(report.train_losses.iter().all(|l| l.is_finite()));
+    let fc = nf.predict(None).unwrap();
+    assert!(fc.column("MLP").unwrap().iter().all(|v| v.is_finite()));
+    let dir = temp_dir("missing-targets");
+    nf.save(&dir.join("m")).unwrap();
+    let loaded = NeuralForecast::load(&dir.join("m")).unwrap();
+    assert_eq!(loaded.predict(None).unwrap(), fc);
+    // Validation needs observed targets: a validation tail with a gap is refused.
+    let mut nf = NeuralForecast::new(vec![Box::new(small_mlp(1))], df.freq());
+    let err = nf.fit(&df, 12).unwrap_err().to_string();
+    assert!(
+        err.contains("missing targets in its validation points"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn an_ensemble_column_combines_the_point_forecasts() {
+    use neurodiv::{ENSEMBLE_COLUMN, Ensemble};
+    let (train, _) = air_split();
+    let models: Vec<Box<dyn NeuralModel>> = vec![
+        Box::new(small_mlp(1)),
+        Box::new(
+            MLP::new(
+                MLPConfig::new(12, 24)
+                    .hidden_size(8)
+                    .max_steps(3)
+                    .alias("b"),
+            )
+            .unwrap(),
+        ),
+        Box::new(
+            MLP::new(
+                MLPConfig::new(12, 24)
+                    .hidden_size(8)
+                    .max_steps(3)
+                    .alias("c"),
+            )
+            .unwrap(),
+        ),
+    ];
+    let mut nf = NeuralForecast::new(models, train.freq());
+    nf.fit(&train, 0).unwrap();
+    let mut fc = nf.predict(None).unwrap();
+    let mut mean = fc.clone();
+    fc.add_ensemble(nf.models(), "Median".parse().unwrap())
+        .unwrap();
+    mean.add_ensemble(nf.models(), Ensemble::Mean).unwrap();
+    let (a, b, c) = (
+        fc.column("MLP").unwrap()[0],
+        fc.column("b").unwrap()[0],
+        fc.column("c").unwrap()[0],
+    );
+    let mut sorted = [a, b, c];
+    sorted.sort_by(f32::total_cmp);
+    assert_eq!(fc.column(ENSEMBLE_COLUMN).unwrap()[0], sorted[1]);
+    assert!((mean.column(ENSEMBLE_COLUMN).unwrap()[0] - (a + b + c) / 3.0).abs() < 1e-4);
+    assert!(
+        fc.add_ensemble(nf.models(), Ensemble::Mean).is_err(),
+        "one Ensemble column"
+    );
+    assert!("mode".parse::<Ensemble>().is_err());
 }

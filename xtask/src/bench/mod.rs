@@ -20,54 +20,26 @@ const PEAK_RUNS: usize = 3;
 /// Criterion flags added by `--quick`.
 const QUICK_ARGS: [&str; 4] = ["--warm-up-time", "0.5", "--measurement-time", "1"];
 
-/// Parsed `cargo xtask bench` arguments.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// `cargo xtask bench` arguments.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
 pub struct BenchArgs {
-    /// Shorter warm-up and measurement.
+    /// Shorter warm-up (0.5 s) and measurement (1 s) per benchmark.
+    #[arg(long)]
     pub quick: bool,
-    /// Criterion's id filter (a regex).
+    /// Only benchmarks whose id (group/function/value) matches REGEX.
+    #[arg(long, value_name = "REGEX", value_parser = clap::builder::NonEmptyStringValueParser::new())]
     pub filter: Option<String>,
-    /// Arguments after `--`, handed to criterion as they are.
+    /// Arguments handed to criterion as they are (after `--`).
+    #[arg(last = true, value_name = "CRITERION_ARGS")]
     pub extra: Vec<String>,
 }
 
 impl BenchArgs {
+    /// (Tests: as `cargo xtask` would.)
     /// Parses the arguments that follow `bench`.
+    #[cfg(test)]
     pub fn parse(args: &[String]) -> Result<BenchArgs, XtaskError> {
-        let mut out = BenchArgs::default();
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            match a.as_str() {
-                "--quick" => out.quick = true,
-                "--filter" => {
-                    let v = it.next().ok_or_else(|| {
-                        XtaskError::Usage("--filter needs a value (a regex)".into())
-                    })?;
-                    out.set_filter(v)?;
-                }
-                "--" => out.extra.extend(it.by_ref().cloned()),
-                s => match s.strip_prefix("--filter=") {
-                    Some(v) => out.set_filter(v)?,
-                    None => {
-                        return Err(XtaskError::Usage(format!(
-                            "unknown argument {s:?} for `bench`"
-                        )));
-                    }
-                },
-            }
-        }
-        Ok(out)
-    }
-
-    fn set_filter(&mut self, v: &str) -> Result<(), XtaskError> {
-        if self.filter.is_some() {
-            return Err(XtaskError::Usage("--filter given twice".into()));
-        }
-        if v.is_empty() {
-            return Err(XtaskError::Usage("--filter needs a non-empty regex".into()));
-        }
-        self.filter = Some(v.to_string());
-        Ok(())
+        crate::util::parse_args("bench", args)
     }
 
     /// The arguments handed to the bench binaries (after `cargo bench ... --`).

@@ -9,6 +9,34 @@ const DEFAULT_STEPS: usize = 100;
 /// `--quick`: steps of a timed fit.
 const QUICK_STEPS: usize = 20;
 
+/// The flags of `cargo xtask compare`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CompareCli {
+    /// Models to compare, comma-separated (default: all ten both libraries have).
+    #[arg(long, value_name = "A,B")]
+    pub models: Option<String>,
+    /// air (AirPassengers, h=12, input 24) and/or panel (200 synthetic daily series x 500
+    /// points, h=14, input 28); default both.
+    #[arg(long, value_name = "W")]
+    pub workloads: Option<String>,
+    /// default (NeuralForecast's defaults) and/or small (32-unit layers, 32 windows per step);
+    /// default both.
+    #[arg(long, value_name = "C")]
+    pub configs: Option<String>,
+    /// Training steps per timed fit (default 100; 20 with --quick).
+    #[arg(long, value_name = "N")]
+    pub steps: Option<String>,
+    /// Runs of each program per model, workload and config (default 2; 1 with --quick).
+    #[arg(long, value_name = "N")]
+    pub repeats: Option<String>,
+    /// Threads of both programs.
+    #[arg(long, value_name = "N", default_value = "2")]
+    pub threads: String,
+    /// 20 steps, 1 run, 5 timed predicts; writes target/compare only.
+    #[arg(long)]
+    pub quick: bool,
+}
+
 /// Parsed `cargo xtask compare` arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CompareArgs {
@@ -31,68 +59,60 @@ pub struct CompareArgs {
 }
 
 impl CompareArgs {
+    /// (Tests: as `cargo xtask` would.)
     /// Parses the arguments that follow `compare`.
+    #[cfg(test)]
     pub fn parse(args: &[String]) -> Result<CompareArgs, XtaskError> {
-        let mut out = CompareArgs {
-            models: MODELS.iter().map(|m| m.to_string()).collect(),
-            workloads: WORKLOADS.iter().map(|w| w.to_string()).collect(),
-            configs: vec![Config::Default, Config::Small],
-            steps: DEFAULT_STEPS,
-            repeats: 2,
-            threads: 2,
-            quick: false,
-            typed: args.to_vec(),
+        Self::from_cli(crate::util::parse_args("compare", args)?, args)
+    }
+
+    /// Checks the parsed flags and fills in the defaults; `typed` are the arguments as typed,
+    /// for the report.
+    pub fn from_cli(cli: CompareCli, typed: &[String]) -> Result<CompareArgs, XtaskError> {
+        let models = match &cli.models {
+            Some(v) => list(v, &MODELS, "model")?,
+            None => MODELS.iter().map(|m| m.to_string()).collect(),
         };
-        let (mut steps, mut repeats) = (None, None);
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let (flag, inline) = match a.split_once('=') {
-                Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-                _ => (a.as_str(), None),
-            };
-            if flag == "--quick" {
-                out.quick = true;
-                continue;
-            }
-            let mut value = || {
-                inline
-                    .clone()
-                    .or_else(|| it.next().cloned())
-                    .ok_or_else(|| XtaskError::Usage(format!("{flag} needs a value")))
-            };
-            match flag {
-                "--models" => out.models = list(&value()?, &MODELS, "model")?,
-                "--workloads" => out.workloads = list(&value()?, &WORKLOADS, "workload")?,
-                "--configs" => {
-                    out.configs = list(&value()?, &Config::NAMES, "config")?
-                        .iter()
-                        .map(|c| Config::parse(c))
-                        .collect::<Result<_, _>>()?;
-                }
-                "--steps" => steps = Some(count(flag, &value()?)?),
-                "--repeats" => repeats = Some(count(flag, &value()?)?),
-                "--threads" => out.threads = count(flag, &value()?)?,
-                other => {
-                    return Err(XtaskError::Usage(format!(
-                        "unknown argument {other:?} for `compare`"
-                    )));
-                }
-            }
-        }
-        let (quick_steps, quick_repeats) = if out.quick {
+        let workloads = match &cli.workloads {
+            Some(v) => list(v, &WORKLOADS, "workload")?,
+            None => WORKLOADS.iter().map(|w| w.to_string()).collect(),
+        };
+        let configs = match &cli.configs {
+            Some(v) => list(v, &Config::NAMES, "config")?
+                .iter()
+                .map(|c| Config::parse(c))
+                .collect::<Result<_, _>>()?,
+            None => vec![Config::Default, Config::Small],
+        };
+        let (quick_steps, quick_repeats) = if cli.quick {
             (QUICK_STEPS, 1)
         } else {
             (DEFAULT_STEPS, 2)
         };
-        out.steps = steps.unwrap_or(quick_steps);
-        out.repeats = repeats.unwrap_or(quick_repeats);
-        if out.steps <= super::report::SKIP_STEPS {
+        let steps = match &cli.steps {
+            Some(v) => count("--steps", v)?,
+            None => quick_steps,
+        };
+        let repeats = match &cli.repeats {
+            Some(v) => count("--repeats", v)?,
+            None => quick_repeats,
+        };
+        if steps <= super::report::SKIP_STEPS {
             return Err(XtaskError::Usage(format!(
                 "--steps must be above {} (the steps left out of the median)",
                 super::report::SKIP_STEPS
             )));
         }
-        Ok(out)
+        Ok(CompareArgs {
+            models,
+            workloads,
+            configs,
+            steps,
+            repeats,
+            threads: count("--threads", &cli.threads)?,
+            quick: cli.quick,
+            typed: typed.to_vec(),
+        })
     }
 
     /// Timed calls of each predict per run.

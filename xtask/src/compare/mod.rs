@@ -12,7 +12,7 @@ mod report;
 mod venv;
 mod workloads;
 
-pub use args::CompareArgs;
+pub use args::{CompareArgs, CompareCli};
 
 use crate::error::XtaskError;
 use crate::machine::MachineInfo;

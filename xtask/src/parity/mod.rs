@@ -25,6 +25,19 @@ const PARITY_BIN: &str = "nd-parity";
 /// Name of the generated sections of `docs/models.md` and `README.md`.
 const SECTION: &str = "parity";
 
+/// The flags of `cargo xtask parity`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ParityCli {
+    /// Only these cases (comma-separated); a model name also selects its variants (NHITS:
+    /// NHITS and NHITSx).
+    #[arg(long, value_name = "A,B")]
+    pub models: Option<String>,
+    /// Instead, fit each case once in the cheap configuration of the parity test (seed 1, 20
+    /// steps) and record its MAE and bound (+2%) in data/reference/parity_gates.json.
+    #[arg(long)]
+    pub record_gates: bool,
+}
+
 /// Parsed `cargo xtask parity` arguments.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParityArgs {
@@ -37,43 +50,35 @@ pub struct ParityArgs {
 }
 
 impl ParityArgs {
+    /// (Tests: as `cargo xtask` would.)
     /// Parses the arguments that follow `parity`.
+    #[cfg(test)]
     pub fn parse(args: &[String]) -> Result<ParityArgs, XtaskError> {
-        let mut out = ParityArgs {
-            typed: args.to_vec(),
-            ..ParityArgs::default()
-        };
-        let mut models = None;
-        let mut it = args.iter();
-        while let Some(a) = it.next() {
-            let value = match a.as_str() {
-                "--record-gates" => {
-                    out.record_gates = true;
-                    continue;
+        Self::from_cli(crate::util::parse_args("parity", args)?, args)
+    }
+
+    /// Checks the parsed flags; `typed` are the arguments as typed, for the report.
+    pub fn from_cli(cli: ParityCli, typed: &[String]) -> Result<ParityArgs, XtaskError> {
+        let models = match cli.models {
+            None => Vec::new(),
+            Some(value) => {
+                let list: Vec<String> = value
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect();
+                if list.is_empty() {
+                    return Err(XtaskError::Usage("empty --models list".into()));
                 }
-                "--models" => it
-                    .next()
-                    .ok_or_else(|| XtaskError::Usage("--models needs a value".into()))?,
-                other => other.strip_prefix("--models=").ok_or_else(|| {
-                    XtaskError::Usage(format!("unknown argument {other:?} for `parity`"))
-                })?,
-            };
-            if models.is_some() {
-                return Err(XtaskError::Usage("--models given twice".into()));
+                list
             }
-            let list: Vec<String> = value
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect();
-            if list.is_empty() {
-                return Err(XtaskError::Usage("empty --models list".into()));
-            }
-            models = Some(list);
-        }
-        out.models = models.unwrap_or_default();
-        Ok(out)
+        };
+        Ok(ParityArgs {
+            models,
+            record_gates: cli.record_gates,
+            typed: typed.to_vec(),
+        })
     }
 
     /// The command as typed.
