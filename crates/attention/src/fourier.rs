@@ -59,13 +59,10 @@ impl ModeWeights {
         let c = channels / 8;
         let scale = 1.0 / (channels * channels) as f32;
         let shape = [8, c, c, modes];
+        // Through `Tensor::uniform`, which checks the size against the tensor budget first.
         let mut part = |suffix: &str, rng: &mut Rng| {
-            let n = 8 * c * c * modes;
-            let v = (0..n).map(|_| scale * rng.next_f32()).collect();
-            store.add(
-                format!("{name}.weights1.{suffix}"),
-                Tensor::from_vec(&shape, v),
-            )
+            let w = Tensor::uniform(&shape, 0.0, scale, rng);
+            store.add(format!("{name}.weights1.{suffix}"), w)
         };
         let re = part("re", rng);
         let im = part("im", rng);

@@ -210,12 +210,7 @@ impl PatchTST {
             &mut rng,
         );
         // pe="zeros": U(-0.02, 0.02), trained unless `learn_pos_embed` is off.
-        let pos = Tensor::from_vec(
-            &[patches, hidden],
-            (0..patches * hidden)
-                .map(|_| rng.uniform(-0.02, 0.02))
-                .collect(),
-        );
+        let pos = Tensor::uniform(&[patches, hidden], -0.02, 0.02, &mut rng);
         let w_pos = if config.learn_pos_embed {
             store.add(format!("{name}.W_pos"), pos)
         } else {
