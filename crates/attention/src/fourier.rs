@@ -164,13 +164,13 @@ impl FourierCross {
         let (re, im) = self.weights.apply(ctx, qkv); // [B, H, O, Mq]
         // Mode i lands on its own frequency, the rest are zero: [B, H, O, Mq] -> [B, H, O, L/2 + 1]
         let bins = l / 2 + 1;
+        let mut map = vec![self.index_q.len(); bins]; // frequency -> mode, or the zero column
+        for (i, &f) in self.index_q.iter().enumerate() {
+            map[f] = i;
+        }
         let place = |v: Var<'t>| {
             let s = v.shape();
             let zero = v.constant(Tensor::zeros(&[s[0], s[1], s[2], 1]));
-            let mut map = vec![self.index_q.len(); bins];
-            for (i, &f) in self.index_q.iter().enumerate() {
-                map[f] = i;
-            }
             Var::concat(&[v, zero], 3).index_select(3, &map)
         };
         let scale = 1.0 / (self.channels * self.channels) as f32;

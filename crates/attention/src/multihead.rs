@@ -54,13 +54,16 @@ impl MultiHeadAttention {
         }
     }
 
-    /// `[B, T, hidden] -> [B, T, heads, size] -> [B, heads, T, size]` through `proj`.
-    fn heads<'t>(&self, ctx: &Ctx<'t>, proj: &Linear, x: Var<'t>) -> Var<'t> {
-        let s = x.shape();
+    /// `[B, T, hidden] -> [B, T, heads, size]` through `proj` (a reshape, no copy).
+    fn project<'t>(&self, ctx: &Ctx<'t>, proj: &Linear, x: Var<'t>) -> Var<'t> {
         let y = proj.forward(ctx, x);
-        let size = y.shape()[2] / self.heads;
-        y.reshape(&[s[0], s[1], self.heads, size])
-            .permute(&[0, 2, 1, 3])
+        let (b, t, f) = (y.shape()[0], y.shape()[1], y.shape()[2]);
+        y.reshape(&[b, t, self.heads, f / self.heads])
+    }
+
+    /// [`project`](Self::project), heads moved first: `[B, heads, T, size]`.
+    fn heads<'t>(&self, ctx: &Ctx<'t>, proj: &Linear, x: Var<'t>) -> Var<'t> {
+        self.project(ctx, proj, x).permute(&[0, 2, 1, 3])
     }
 
     /// `[B, heads, L, D] -> [B, L, heads * D] -> [B, L, hidden]` through the output projection.
@@ -81,16 +84,9 @@ impl MultiHeadAttention {
         opts: AttentionOptions,
     ) -> Var<'t> {
         // [B, T, H * E] -> [B, T, H, E]: the kernel reads the heads in place.
-        let split = |proj: &Linear, x: Var<'t>| {
-            let y = proj.forward(ctx, x);
-            let (b, t, f) = (y.shape()[0], y.shape()[1], y.shape()[2]);
-            y.reshape(&[b, t, self.heads, f / self.heads])
-        };
-        let (q, k, v) = (
-            split(&self.query, queries),
-            split(&self.key, keys),
-            split(&self.value, values),
-        );
+        let q = self.project(ctx, &self.query, queries);
+        let k = self.project(ctx, &self.key, keys);
+        let v = self.project(ctx, &self.value, values);
         let o = flash_attention_heads(q, k, v, opts, &mut ctx.rng); // [B, L, H, D]
         let (b, l) = (o.shape()[0], o.shape()[1]);
         self.out
