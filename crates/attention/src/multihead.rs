@@ -152,12 +152,12 @@ impl MultiHeadAttention {
                 x.pad(1, 0, l - s, 0.0)
             }
         };
-        // [B, T, H * E] -> [B, H * E, T]
-        let q = self.query.forward(ctx, queries).transpose(1, 2);
-        let k = fit(self.key.forward(ctx, keys)).transpose(1, 2);
-        let v = fit(self.value.forward(ctx, values)).transpose(1, 2);
-        let o = auto_correlation(q, k, v, factor, ctx.training()); // [B, H * E, L]
-        self.out.forward(ctx, o.transpose(1, 2)) // [B, L, H * E] -> [B, L, hidden]
+        // [B, T, hidden] -> [B, T, H * E]
+        let q = self.query.forward(ctx, queries);
+        let k = fit(self.key.forward(ctx, keys));
+        let v = fit(self.value.forward(ctx, values));
+        let o = auto_correlation(q, k, v, factor, ctx.training()); // [B, L, H * E]
+        self.out.forward(ctx, o) // [B, L, H * E] -> [B, L, hidden]
     }
 
     /// A frequency-domain mixer between the projections, as NeuralForecast's

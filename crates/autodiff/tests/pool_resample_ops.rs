@@ -1,5 +1,5 @@
-//! avg_pool1d, max_pool1d, interpolate1d and unfold: hand cases (PyTorch's figures) and
-//! gradient checks.
+//! avg_pool1d, max_pool1d, moving_average, interpolate1d and unfold: hand cases (PyTorch's
+//! figures) and gradient checks.
 
 mod common;
 
@@ -126,6 +126,52 @@ fn unfold_hand_cases() {
 }
 
 #[test]
+fn moving_average_hand_case_and_the_padded_pool_it_replaces() {
+    // Window 3 on [1, 2, 4]: padded [1, 1, 2, 4, 4] -> means [4/3, 7/3, 10/3].
+    let x = t(&[1, 3], &[1., 2., 4.]);
+    let (y, g) = grads_of(&[x], None, |_, v| v[0].moving_average(1, 3));
+    assert_close(y.data(), &[4. / 3., 7. / 3., 10. / 3.], 1e-6);
+    // x0 is read twice by out0 and once by out1; x1 once by each; x2 once by out1, twice by out2.
+    assert_close(g[0].data(), &[1., 1., 1.], 1e-6);
+    // Along a middle axis, against NeuralForecast's recipe: repeat the ends, avg_pool1d, on the
+    // transposed tensor (window 5 wider than the series, so the padding dominates).
+    let x = rand(&[2, 4, 3], 7);
+    let (y, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+        v[0].moving_average(1, 5)
+    });
+    let (want, _) = grads_of(&[x], None, |_, v| {
+        let xt = v[0].transpose(1, 2); // [B, T, C] -> [B, C, T]
+        let front = xt.slice(2, 0, 1).repeat(2, 2);
+        let end = xt.slice(2, 3, 4).repeat(2, 2);
+        neurodiv_autodiff::Var::concat(&[front, xt, end], 2)
+            .reshape(&[6, 1, 8])
+            .avg_pool1d(5, 1, 0, false)
+            .reshape(&[2, 3, 4])
+            .transpose(1, 2)
+    });
+    assert_close(y.data(), want.data(), 1e-6);
+}
+
+#[test]
+fn moving_average_does_not_depend_on_the_thread_count() {
+    let x = rand(&[8, 64, 96], 11); // above the parallel threshold
+    let run = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        pool.install(|| {
+            grads_of(std::slice::from_ref(&x), None, |_, v| {
+                v[0].moving_average(1, 25)
+            })
+        })
+    };
+    let ((y1, g1), (y2, g2)) = (run(1), run(2));
+    assert_eq!(y1.data(), y2.data());
+    assert_eq!(g1[0].data(), g2[0].data());
+}
+
+#[test]
 fn gradcheck_fixed_shapes() {
     let x = distinct(&[2, 3, 7], 3);
     for (k, s, p, ceil) in [
@@ -150,6 +196,11 @@ fn gradcheck_fixed_shapes() {
     }
     for axis in 0..3 {
         assert_gradients(std::slice::from_ref(&x), |_, v| v[0].unfold(axis, 2, 1));
+        for window in [1, 3, 5, 9] {
+            assert_gradients(std::slice::from_ref(&x), |_, v| {
+                v[0].moving_average(axis, window)
+            });
+        }
     }
 }
 

@@ -121,7 +121,7 @@ impl DLinear {
 
     fn map<'t>(&self, ctx: &mut Ctx<'t>, batch: &WindowBatch<'t>) -> Var<'t> {
         let x = batch.insample_y; // [B, L]
-        let (season, trend) = series_decomp(x, self.config.moving_avg_window);
+        let (season, trend) = series_decomp(x, 1, self.config.moving_avg_window);
         self.trend
             .forward(ctx, trend)
             .add(self.season.forward(ctx, season))

@@ -60,15 +60,11 @@ impl Mixer {
     }
 }
 
+/// The time axis of the `[B, T, H]` activations, along which trend and season split.
+const TIME: usize = 1;
+
 /// Builds the mixer of a layer: `(store, name, role, rng)`.
 pub(crate) type MakeMixer<'a> = dyn FnMut(&mut ParamStore, &str, Role, &mut Rng) -> Mixer + 'a;
-
-/// `x` `[B, T, H]` split along time: `(seasonal, trend)`.
-fn decomp<'t>(x: Var<'t>, window: usize) -> (Var<'t>, Var<'t>) {
-    // [B, T, H] -> [B, H, T] and back
-    let (s, t) = series_decomp(x.transpose(1, 2), window);
-    (s.transpose(1, 2), t.transpose(1, 2))
-}
 
 /// The seasonal layer norm: layer norm, minus its mean over time.
 #[derive(Debug, Clone)]
@@ -193,7 +189,7 @@ impl DecompTransformer {
         let dec_mark = batch.futr_exog.map(|f| f.slice(1, l - label, l + h)); // [B, label + h, F]
         let rows = y.shape()[0];
         let mean = y.mean(1, true).expand(&[rows, h, 1]); // [B, h, 1]
-        let (seasonal, trend) = decomp(y, w);
+        let (seasonal, trend) = series_decomp(y, TIME, w);
         // [B, L, 1] -> [B, label + h, 1]: the last `label` steps, then the mean or zeros.
         let mut trend = Var::concat(&[trend.slice(1, l - label, l), mean], 1);
         let seasonal = seasonal.slice(1, l - label, l).pad(1, 0, h, 0.0);
@@ -202,20 +198,20 @@ impl DecompTransformer {
         for layer in &self.encoder {
             let a = layer.mixer.forward(ctx, enc, enc);
             let x = enc.add(drop.forward(ctx, a));
-            let (x, _) = decomp(x, w);
+            let (x, _) = series_decomp(x, TIME, w);
             let f = layer.ff.forward(ctx, dims, x);
-            enc = decomp(x.add(f), w).0;
+            enc = series_decomp(x.add(f), TIME, w).0;
         }
         let enc = self.encoder_norm.forward(ctx, enc);
 
         let mut x = self.dec_embedding.forward(ctx, seasonal, dec_mark); // [B, label + h, H]
         for layer in &self.decoder {
             let a = layer.self_mixer.forward(ctx, x, x);
-            let (s1, t1) = decomp(x.add(drop.forward(ctx, a)), w);
+            let (s1, t1) = series_decomp(x.add(drop.forward(ctx, a)), TIME, w);
             let a = layer.cross_mixer.forward(ctx, s1, enc);
-            let (s2, t2) = decomp(s1.add(drop.forward(ctx, a)), w);
+            let (s2, t2) = series_decomp(s1.add(drop.forward(ctx, a)), TIME, w);
             let f = layer.ff.forward(ctx, dims, s2);
-            let (s3, t3) = decomp(s2.add(f), w);
+            let (s3, t3) = series_decomp(s2.add(f), TIME, w);
             x = s3;
             // Circular padding by one around the summed trends: [B, T, H] -> [B, H, T + 2]
             let t = t1.add(t2).add(t3).transpose(1, 2);

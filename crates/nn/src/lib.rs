@@ -20,7 +20,7 @@ mod store;
 pub use batch_norm::BatchNorm1d;
 pub use conv::Conv1d;
 pub use ctx::Ctx;
-pub use decomp::{moving_average, series_decomp};
+pub use decomp::series_decomp;
 pub use embed::{DataEmbedding, positional_table};
 pub use layers::{Activation, HorizonDecoder, Linear, Mlp};
 pub use norm::{Dropout, Embedding, LayerNorm};

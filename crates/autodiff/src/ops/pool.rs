@@ -1,7 +1,11 @@
 //! 1-D pooling over the last axis (`[B, C, L]`, or any `[..., L]`) with PyTorch's semantics.
 
-use super::axis::rows;
+use super::axis::{rows, split};
 use crate::{Tensor, Var};
+use rayon::prelude::*;
+
+/// Blocks of at least this many values before the moving average runs them in parallel.
+const PARALLEL_MIN: usize = 1 << 15;
 
 /// Window geometry of a 1-D pooling, following PyTorch's `pooling_output_shape`.
 #[derive(Debug, Clone, Copy)]
@@ -91,6 +95,78 @@ impl<'t> Var<'t> {
                 }
                 vec![Some(Tensor::from_vec(&shape, gx))]
             })
+    }
+
+    /// The centred moving average of odd `window` along `axis`, the first and last values
+    /// repeated `(window - 1) / 2` times at either end so the length is kept: NeuralForecast's
+    /// `MovingAvg` (replicate padding, then `AvgPool1d(window, stride=1)`), in one pass without
+    /// the padded copy or a transpose. Each output is its window summed in order, then divided.
+    ///
+    /// # Panics
+    /// When `window` is even, or the axis is out of range or empty.
+    pub fn moving_average(self, axis: usize, window: usize) -> Var<'t> {
+        assert!(
+            window % 2 == 1,
+            "moving_average: window {window} is not odd"
+        );
+        let x = self.value();
+        let shape = x.shape().to_vec();
+        let (outer, len, inner) = split(&shape, axis, "moving_average");
+        assert!(len > 0, "moving_average: empty axis {axis} of {shape:?}");
+        let half = (window - 1) / 2;
+        let div = window as f32;
+        // Row `t + j - half` of a [len, inner] block, clamped to the block: the padding.
+        let at = move |t: usize, j: usize| (t + j).saturating_sub(half).min(len - 1) * inner;
+        let block = len * inner;
+        let mut out = vec![0.0f32; outer * block];
+        let forward = |(xb, ob): (&[f32], &mut [f32])| {
+            for t in 0..len {
+                let acc = &mut ob[t * inner..(t + 1) * inner];
+                for j in 0..window {
+                    let src = &xb[at(t, j)..at(t, j) + inner];
+                    acc.iter_mut().zip(src).for_each(|(a, v)| *a += v);
+                }
+                acc.iter_mut().for_each(|a| *a /= div);
+            }
+        };
+        if out.len() >= PARALLEL_MIN {
+            (x.data().par_chunks(block), out.par_chunks_mut(block))
+                .into_par_iter()
+                .for_each(forward);
+        } else {
+            x.data()
+                .chunks(block)
+                .zip(out.chunks_mut(block))
+                .for_each(forward);
+        }
+        let out = Tensor::from_vec(&shape, out);
+        self.tape.record(out, &[self], move |g, _| {
+            // Each output spreads its gradient / window over the rows its window read.
+            let mut gx = vec![0.0f32; outer * block];
+            let backward = |(gb, db): (&[f32], &mut [f32])| {
+                for t in 0..len {
+                    let share: Vec<f32> = gb[t * inner..(t + 1) * inner]
+                        .iter()
+                        .map(|v| v / div)
+                        .collect();
+                    for j in 0..window {
+                        let dst = &mut db[at(t, j)..at(t, j) + inner];
+                        dst.iter_mut().zip(&share).for_each(|(d, v)| *d += v);
+                    }
+                }
+            };
+            if gx.len() >= PARALLEL_MIN {
+                (g.data().par_chunks(block), gx.par_chunks_mut(block))
+                    .into_par_iter()
+                    .for_each(backward);
+            } else {
+                g.data()
+                    .chunks(block)
+                    .zip(gx.chunks_mut(block))
+                    .for_each(backward);
+            }
+            vec![Some(Tensor::from_vec(&shape, gx))]
+        })
     }
 
     /// Max pooling over the last axis, like `F.max_pool1d(x, kernel_size, stride, padding,
