@@ -339,7 +339,18 @@ mod tests {
         // A subnormal operand reads as 0 (DAZ) and a subnormal result becomes 0 (FTZ).
         gemm(Trans::N, Trans::N, 1, 1, 2, 1.0, &a, &b, 0.0, &mut c);
         assert_eq!(c, [1e-30]);
-        gemm(Trans::N, Trans::N, 1, 1, 1, 0.5, &[f32::MIN_POSITIVE], &[1.0], 0.0, &mut c);
+        gemm(
+            Trans::N,
+            Trans::N,
+            1,
+            1,
+            1,
+            0.5,
+            &[f32::MIN_POSITIVE],
+            &[1.0],
+            0.0,
+            &mut c,
+        );
         assert_eq!(c, [0.0]);
         // Outside the product, arithmetic keeps its subnormals.
         let half = std::hint::black_box(f32::MIN_POSITIVE) * std::hint::black_box(0.5);

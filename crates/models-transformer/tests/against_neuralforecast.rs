@@ -72,10 +72,7 @@ fn check(model: &mut dyn NeuralModel, fixture: &str) {
         );
     }
     let r = tensor(&nf["r"]);
-    let loss = out
-        .reshape(&r.shape().to_vec())
-        .mul(ctx.constant(r))
-        .sum_all();
+    let loss = out.reshape(r.shape()).mul(ctx.constant(r)).sum_all();
     let grads = tape.backward(loss);
     for (i, name) in names.iter().enumerate() {
         let g = grads.get(ctx.p(neurodiv_nn::ParamId(i))).expect("gradient");
