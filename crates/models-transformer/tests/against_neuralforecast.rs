@@ -1,5 +1,6 @@
 //! Numerical parity with NeuralForecast: a tiny model with NeuralForecast's parameters loaded
-//! by name gives its forecast and its parameter gradients on one batch (dropout off).
+//! by name gives its forecast and its parameter gradients on one batch in training mode, and its
+//! forecast in prediction (dropout off).
 //!
 //! The fixtures come from `tests/fixtures/dump_nf.py` run with the Python of the pinned
 //! NeuralForecast venv (`cargo xtask compare` installs it), e.g.
@@ -68,6 +69,27 @@ fn check(model: &mut dyn NeuralModel, fixture: &str) {
             (a - b).abs() < 1e-4 * (1.0 + b.abs()),
             "forecast {:?} vs {:?}",
             fc.data(),
+            want.data()
+        );
+    }
+    // Prediction runs on a tape that records nothing, against NeuralForecast's `eval()` mode.
+    let eval_tape = Tape::no_grad();
+    let eval_ctx = Ctx::new(&eval_tape, model.params(), Rng::new(1));
+    let eval_batch = WindowBatch {
+        insample_y: eval_ctx.constant(tensor(&nf["insample_y"])),
+        insample_mask: eval_ctx.constant(Tensor::ones(&y.shape())),
+        futr_exog: None,
+        hist_exog: None,
+        stat_exog: None,
+    };
+    let mut eval_ctx = eval_ctx;
+    let predicted = model.forward(&mut eval_ctx, &eval_batch).y.value();
+    let want = tensor(&nf["forecast_eval"]);
+    for (a, b) in predicted.data().iter().zip(want.data()) {
+        assert!(
+            (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+            "prediction {:?} vs {:?}",
+            predicted.data(),
             want.data()
         );
     }
