@@ -11,7 +11,8 @@ use neurodiv_autodiff::{Tape, Tensor};
 use neurodiv_core::{NeuralModel, WindowBatch};
 use neurodiv_kernels::Rng;
 use neurodiv_models_transformer::{
-    Autoformer, AutoformerConfig, VanillaTransformer, VanillaTransformerConfig,
+    Autoformer, AutoformerConfig, TimeXer, TimeXerConfig, VanillaTransformer,
+    VanillaTransformerConfig,
 };
 use neurodiv_nn::Ctx;
 use serde_json::Value;
@@ -32,18 +33,26 @@ fn tensor(v: &Value) -> Tensor {
     Tensor::from_vec(&shape, data)
 }
 
-/// NeuralForecast's name of our parameter `ours`, where they differ.
-fn nf_name(ours: &str) -> String {
-    ours.to_string()
+/// The fixture's batch (NeuralForecast's univariate insample_y [B, L, 1] is stored as [B, L]).
+fn batch<'t>(ctx: &Ctx<'t>, nf: &Value) -> WindowBatch<'t> {
+    let y = tensor(&nf["insample_y"]);
+    WindowBatch {
+        insample_mask: ctx.constant(Tensor::ones(y.shape())),
+        insample_y: ctx.constant(y),
+        futr_exog: None,
+        hist_exog: (!nf["hist_exog"].is_null()).then(|| ctx.constant(tensor(&nf["hist_exog"]))),
+        stat_exog: None,
+    }
 }
 
-fn check(model: &mut dyn NeuralModel, fixture: &str) {
+/// Loads NeuralForecast's parameters into `model`; returns the fixture and our names.
+fn load(model: &mut dyn NeuralModel, fixture: &str) -> (Value, Vec<String>) {
     let nf: Value = serde_json::from_str(fixture).unwrap();
     let names: Vec<String> = model.params().names().to_vec();
     for (i, name) in names.iter().enumerate() {
         let want = nf["params"]
-            .get(nf_name(name))
-            .unwrap_or_else(|| panic!("NeuralForecast has no parameter {name}"));
+            .get(name)
+            .unwrap_or_else(|| panic!("NeuralForecast has no parameter {name}")); // same names
         let t = tensor(want);
         let ours = &mut model.params_mut().tensors_mut()[i];
         // Kernel-1 convolutions are linear maps here: [out, in, 1] there, [out, in] here.
@@ -51,54 +60,55 @@ fn check(model: &mut dyn NeuralModel, fixture: &str) {
         assert_eq!(squeeze(ours.shape()), squeeze(t.shape()), "{name}");
         *ours = Tensor::from_vec(ours.shape(), t.data().to_vec());
     }
+    (nf, names)
+}
+
+/// Our forecast against the fixture's `key`.
+fn close(nf: &Value, got: &Tensor, key: &str) {
+    let want = tensor(&nf[key]);
+    assert_eq!(
+        got.numel(),
+        want.numel(),
+        "{key}: {:?} vs {:?}",
+        got.shape(),
+        want.shape()
+    );
+    for (a, b) in got.data().iter().zip(want.data()) {
+        assert!(
+            (a - b).abs() < 1e-4 * (1.0 + b.abs()),
+            "{key}: {:?} vs {:?}",
+            got.data(),
+            want.data()
+        );
+    }
+}
+
+/// Prediction (a tape that records nothing) against NeuralForecast's `eval()` mode.
+fn check_prediction(model: &dyn NeuralModel, nf: &Value) {
+    let tape = Tape::no_grad();
+    let mut ctx = Ctx::new(&tape, model.params(), Rng::new(1));
+    let batch = batch(&ctx, nf);
+    close(
+        nf,
+        &model.forward(&mut ctx, &batch).y.value(),
+        "forecast_eval",
+    );
+}
+
+/// The training forward pass and every parameter's gradient (dropout off), then prediction.
+fn check(model: &mut dyn NeuralModel, fixture: &str) {
+    let (nf, names) = load(model, fixture);
     let tape = Tape::new();
     let mut ctx = Ctx::new(&tape, model.params(), Rng::new(1));
-    let y = ctx.constant(tensor(&nf["insample_y"]));
-    let batch = WindowBatch {
-        insample_y: y,
-        insample_mask: ctx.constant(Tensor::ones(&y.shape())),
-        futr_exog: None,
-        hist_exog: None,
-        stat_exog: None,
-    };
-    let out = model.forward(&mut ctx, &batch).y; // [B, h, 1]
-    let fc = out.value();
-    let want = tensor(&nf["forecast"]);
-    for (a, b) in fc.data().iter().zip(want.data()) {
-        assert!(
-            (a - b).abs() < 1e-4 * (1.0 + b.abs()),
-            "forecast {:?} vs {:?}",
-            fc.data(),
-            want.data()
-        );
-    }
-    // Prediction runs on a tape that records nothing, against NeuralForecast's `eval()` mode.
-    let eval_tape = Tape::no_grad();
-    let eval_ctx = Ctx::new(&eval_tape, model.params(), Rng::new(1));
-    let eval_batch = WindowBatch {
-        insample_y: eval_ctx.constant(tensor(&nf["insample_y"])),
-        insample_mask: eval_ctx.constant(Tensor::ones(&y.shape())),
-        futr_exog: None,
-        hist_exog: None,
-        stat_exog: None,
-    };
-    let mut eval_ctx = eval_ctx;
-    let predicted = model.forward(&mut eval_ctx, &eval_batch).y.value();
-    let want = tensor(&nf["forecast_eval"]);
-    for (a, b) in predicted.data().iter().zip(want.data()) {
-        assert!(
-            (a - b).abs() < 1e-4 * (1.0 + b.abs()),
-            "prediction {:?} vs {:?}",
-            predicted.data(),
-            want.data()
-        );
-    }
+    let train_batch = batch(&ctx, &nf);
+    let out = model.forward(&mut ctx, &train_batch).y;
+    close(&nf, &out.value(), "forecast");
     let r = tensor(&nf["r"]);
     let loss = out.reshape(r.shape()).mul(ctx.constant(r)).sum_all();
     let grads = tape.backward(loss);
     for (i, name) in names.iter().enumerate() {
         let g = grads.get(ctx.p(neurodiv_nn::ParamId(i))).expect("gradient");
-        let want = tensor(&nf["grads"][nf_name(name)]);
+        let want = tensor(&nf["grads"][name]);
         let worst = g
             .data()
             .iter()
@@ -112,6 +122,7 @@ fn check(model: &mut dyn NeuralModel, fixture: &str) {
             want.data()
         );
     }
+    check_prediction(model, &nf);
 }
 
 #[test]
@@ -138,4 +149,46 @@ fn autoformer_matches_neuralforecast() {
         .dropout(0.0);
     let mut model = Autoformer::new(config).unwrap();
     check(&mut model, include_str!("fixtures/nf_autoformer.json"));
+}
+
+#[test]
+fn timexer_matches_neuralforecast() {
+    // Two series, one historical exogenous column, patches of 3.
+    let mut config = TimeXerConfig::new(3, 6)
+        .n_series(2)
+        .hidden_size(8)
+        .n_heads(2)
+        .d_ff(16)
+        .patch_len(3)
+        .dropout(0.0);
+    config.base.hist_exog_list = vec!["a".into()];
+    let mut model = TimeXer::new(config).unwrap();
+    check(&mut model, include_str!("fixtures/nf_timexer.json"));
+}
+
+#[test]
+fn prediction_ignores_dropout() {
+    // The same parameters in models configured with dropout: prediction is unchanged.
+    let vt = VanillaTransformerConfig::new(3, 6)
+        .hidden_size(8)
+        .n_head(2)
+        .conv_hidden_size(4)
+        .dropout(0.5);
+    let mut vt = VanillaTransformer::new(vt).unwrap();
+    let (nf, _) = load(
+        &mut vt,
+        include_str!("fixtures/nf_vanilla_transformer.json"),
+    );
+    check_prediction(&vt, &nf);
+    let mut tx = TimeXerConfig::new(3, 6)
+        .n_series(2)
+        .hidden_size(8)
+        .n_heads(2)
+        .d_ff(16)
+        .patch_len(3)
+        .dropout(0.5);
+    tx.base.hist_exog_list = vec!["a".into()];
+    let mut tx = TimeXer::new(tx).unwrap();
+    let (nf, _) = load(&mut tx, include_str!("fixtures/nf_timexer.json"));
+    check_prediction(&tx, &nf);
 }
