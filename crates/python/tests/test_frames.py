@@ -36,11 +36,12 @@ def test_pandas_integer_ids_and_timestamps():
 
 def test_pandas_column_names_and_time_zones(air):
     df = air.rename(columns={"unique_id": "store", "ds": "date", "y": "sales"})
-    df["date"] = df["date"].dt.tz_localize("Europe/Paris")
+    df["date"] = df["date"].dt.tz_localize("UTC").dt.tz_convert("Asia/Tokyo")
     nf = fitted(df, id_col="store", time_col="date", target_col="sales")
     fc = nf.predict()
     assert list(fc.columns) == ["store", "date", "MLP"]
-    assert str(fc["date"].dt.tz) == "Europe/Paris"
+    assert str(fc["date"].dt.tz) == "Asia/Tokyo"
+    assert fc["date"].iloc[0] == pd.Timestamp("1961-01-31", tz="UTC")
     cv = nf.cross_validation(df, n_windows=1, id_col="store", time_col="date", target_col="sales")
     assert list(cv.columns) == ["store", "date", "cutoff", "MLP", "sales"]
 

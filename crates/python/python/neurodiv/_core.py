@@ -74,6 +74,10 @@ class NeuralForecast:
         history for the fitted models) when given. `futr_df` holds the next `h` values of the
         future exogenous columns. The frame is of the kind of `df` (else of the training data):
         id, time and one column per model output."""
+        if df is None and static_df is not None:
+            raise ValueError(
+                "static_df goes with df: the training data keeps the static features of fit"
+            )
         panel, info = (None, self._info) if df is None else self._panel(df, static_df)
         futr = None if futr_df is None else self._panel(futr_df, future=True)[0]
         result = self._native.predict(panel, futr, info.ds_unit)
