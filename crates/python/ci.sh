@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Python package's tests, as CI runs them: a venv under the target directory, the package
 # installed by `pip install ./crates/python` (maturin, fetched by pip from PyPI, builds the wheel
-# in release in the workspace's target directory, so it reuses the release build of the other CI
-# steps), the release `neurodiv` binary the interop tests call, then pytest.
+# in release in the workspace's target directory; cargo does not reuse the `neurodiv` binary's
+# release artifacts for it, the library crates build a second time), the release `neurodiv`
+# binary the interop tests call (built already by docs-check in CI), then pytest.
 # Needs the Rust toolchain and Python 3.9 or later (`python3`, or $PYTHON).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
