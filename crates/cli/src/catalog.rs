@@ -3,7 +3,6 @@
 //! (`docs/models.md`, `docs/configuration.md`) compiled into the binary.
 
 use neurodiv::registry;
-use serde_json::Value;
 
 const MODELS_MD: &str = include_str!("../../../docs/models.md");
 const CONFIGURATION_MD: &str = include_str!("../../../docs/configuration.md");
@@ -80,33 +79,6 @@ fn option_doc(name: &str, key: &str) -> Option<(Option<String>, String)> {
     own.or(shared)
 }
 
-/// `a list of lists of integers`, `a number`, `true or false`, `a name`...: what a JSON value
-/// of this shape is, for messages and listings.
-pub fn describe(v: &Value) -> String {
-    match v {
-        Value::Null => "a value or null".into(),
-        Value::Bool(_) => "true or false".into(),
-        Value::Number(n) if n.is_u64() || n.is_i64() => "an integer".into(),
-        Value::Number(_) => "a number".into(),
-        Value::String(_) => "a name".into(),
-        Value::Object(_) => "an object".into(),
-        Value::Array(items) => match items.first() {
-            None => "a list".into(),
-            Some(first) => {
-                let one = describe(first);
-                let plural = match one.split_once(' ') {
-                    Some(("a" | "an", rest)) => match rest.split_once(' ') {
-                        Some((noun, tail)) => format!("{noun}s {tail}"),
-                        None => format!("{rest}s"),
-                    },
-                    _ => one,
-                };
-                format!("a list of {plural}")
-            }
-        },
-    }
-}
-
 /// Every model: name, family, what it takes (exogenous kinds, multivariate) and its paper.
 pub fn list() -> Result<String> {
     let mut text = format!(
@@ -153,7 +125,7 @@ pub fn options(name: &str) -> Result<String> {
     ));
     for (key, value) in config.as_object().expect("configs are JSON objects") {
         let (ty, meaning) = option_doc(canonical, key).unwrap_or((None, String::new()));
-        let ty = ty.unwrap_or_else(|| describe(value));
+        let ty = ty.unwrap_or_else(|| registry::describe(value));
         text.push_str(&format!(
             "  {key:<30} {ty:<22} {:<28} {meaning}\n",
             value.to_string()

@@ -181,7 +181,7 @@ fn build_models(a: &ModelArgs, h: usize, df: &PanelFrame) -> Result<Vec<Box<dyn 
         overrides.extend(own.iter().cloned());
         let config =
             registry::config_for_series(canonical, h, input_size, &overrides, df.n_series())?;
-        check_option_shapes(canonical, h, input_size, &overrides, &config)?;
+        registry::check_option_shapes(canonical, h, input_size, &overrides, &config)?;
         // A config that does not read as BaseConfig has a value of the wrong type, which the
         // build reports in the option's terms.
         if let Ok(base) = serde_json::from_value::<neurodiv::core::BaseConfig>(config.clone()) {
@@ -240,50 +240,6 @@ fn parse_model_spec(spec: &str) -> Result<(String, Vec<(String, String)>)> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((name.to_string(), options))
-}
-
-/// Refuses an option value whose JSON shape differs from the option's default (a list where a
-/// list of lists is wanted, text where a number is), in the option's terms:
-/// `NHITS: option mlp_units takes a list of lists of integers, like [[512,512],...] (its default), got [256,256]`.
-fn check_option_shapes(
-    name: &str,
-    h: usize,
-    input_size: usize,
-    overrides: &[(String, String)],
-    config: &serde_json::Value,
-) -> Result<()> {
-    let defaults = registry::default_config(name, h, input_size)?;
-    for (key, _) in overrides {
-        let (Some(default), Some(given)) = (defaults.get(key), config.get(key)) else {
-            continue;
-        };
-        if !same_shape(default, given) {
-            return Err(format!(
-                "{name}: option {key} takes {}, like {default} (its default), got {given}",
-                crate::catalog::describe(default)
-            )
-            .into());
-        }
-    }
-    Ok(())
-}
-
-/// Whether `given` has the JSON shape of `default` (a null default takes anything, and null is
-/// left to the model to accept or refuse; a number default takes any number unless it is an
-/// integer).
-fn same_shape(default: &serde_json::Value, given: &serde_json::Value) -> bool {
-    use serde_json::Value as V;
-    match (default, given) {
-        (V::Null, _) | (_, V::Null) => true,
-        (V::Object(_), V::Object(_)) | (V::Bool(_), V::Bool(_)) => true,
-        (V::String(_), V::String(_)) => true,
-        (V::Number(d), V::Number(g)) => !(d.is_u64() || d.is_i64()) || g.is_u64() || g.is_i64(),
-        (V::Array(d), V::Array(g)) => match d.first() {
-            Some(first) => g.iter().all(|v| same_shape(first, v)),
-            None => true,
-        },
-        _ => false,
-    }
 }
 
 /// Training steps per model when `--max-steps` is not given (the library's default is each

@@ -70,6 +70,21 @@ impl PanelFrame {
         }
         raw.finish(freq, "the columns given to from_columns")
     }
+
+    /// A future frame (no target: `unique_id, ds` and future exogenous columns, as
+    /// [`PanelFrame::future_frame`] makes and `predict` takes as `futr_df`) from in-memory
+    /// columns, validated as [`PanelFrame::from_columns`] does.
+    pub fn future_from_columns(
+        ids: Vec<String>,
+        ds: Vec<Ds>,
+        exog: Vec<(String, Vec<f32>)>,
+        freq: Option<Freq>,
+    ) -> Result<PanelFrame, DataError> {
+        let y = vec![0.0; ids.len()];
+        let mut frame = PanelFrame::from_columns(ids, ds, y, exog, freq)?;
+        frame.has_target = false;
+        Ok(frame)
+    }
 }
 
 /// The name of NeuralForecast's mask column: rows where it is 0 have no observed target.

@@ -172,3 +172,24 @@ fn future_files_need_no_target_and_are_checked_by_date() {
         "futr_df has no rows for series `B`; it needs the series' next 2 timestamps, 2024-04-30 to 2024-05-31"
     );
 }
+
+#[test]
+fn future_from_columns_makes_a_frame_without_target() {
+    let ds = |d| Ds::ymd(2020, 1, d).unwrap();
+    let futr = PanelFrame::future_from_columns(
+        vec!["a".into(), "a".into()],
+        vec![ds(1), ds(2)],
+        vec![("trend".into(), vec![1.0, 2.0])],
+        Some(Freq::DAY),
+    )
+    .unwrap();
+    assert!(!futr.has_target());
+    assert_eq!(futr.series(0).exog("trend"), Some(&[1.0, 2.0][..]));
+    let unsorted = PanelFrame::future_from_columns(
+        vec!["a".into(), "a".into()],
+        vec![ds(2), ds(1)],
+        vec![],
+        Some(Freq::DAY),
+    );
+    assert!(unsorted.is_err());
+}

@@ -380,6 +380,77 @@ pub fn config_for_series(
     config(name, h, input_size, &all)
 }
 
+/// `a list of lists of integers`, `a number`, `true or false`, `a name`...: what a JSON value
+/// of this shape is, for messages and listings.
+pub fn describe(v: &Value) -> String {
+    match v {
+        Value::Null => "a value or null".into(),
+        Value::Bool(_) => "true or false".into(),
+        Value::Number(n) if n.is_u64() || n.is_i64() => "an integer".into(),
+        Value::Number(_) => "a number".into(),
+        Value::String(_) => "a name".into(),
+        Value::Object(_) => "an object".into(),
+        Value::Array(items) => match items.first() {
+            None => "a list".into(),
+            Some(first) => {
+                let one = describe(first);
+                let plural = match one.split_once(' ') {
+                    Some(("a" | "an", rest)) => match rest.split_once(' ') {
+                        Some((noun, tail)) => format!("{noun}s {tail}"),
+                        None => format!("{rest}s"),
+                    },
+                    _ => one,
+                };
+                format!("a list of {plural}")
+            }
+        },
+    }
+}
+
+/// Refuses an option value of `config` (built by [`config`] from `overrides`) whose JSON shape
+/// differs from the option's default (a list where a list of lists is wanted, text where a
+/// number is), in the option's terms:
+/// `NHITS: option mlp_units takes a list of lists of integers, like [[512,512],...] (its default), got [256,256]`.
+pub fn check_option_shapes(
+    name: &str,
+    h: usize,
+    input_size: usize,
+    overrides: &[(String, String)],
+    config: &Value,
+) -> Result<(), NfError> {
+    let defaults = default_config(name, h, input_size)?;
+    for (key, _) in overrides {
+        let (Some(default), Some(given)) = (defaults.get(key), config.get(key)) else {
+            continue;
+        };
+        if !same_shape(default, given) {
+            return Err(NfError::BadOption(format!(
+                "{name}: option {key} takes {}, like {default} (its default), got {given}",
+                describe(default)
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether `given` has the JSON shape of `default` (a null default takes anything, and null is
+/// left to the model to accept or refuse; a number default takes any number unless it is an
+/// integer).
+fn same_shape(default: &Value, given: &Value) -> bool {
+    use Value as V;
+    match (default, given) {
+        (V::Null, _) | (_, V::Null) => true,
+        (V::Object(_), V::Object(_)) | (V::Bool(_), V::Bool(_)) => true,
+        (V::String(_), V::String(_)) => true,
+        (V::Number(d), V::Number(g)) => !(d.is_u64() || d.is_i64()) || g.is_u64() || g.is_i64(),
+        (V::Array(d), V::Array(g)) => match d.first() {
+            Some(first) => g.iter().all(|v| same_shape(first, v)),
+            None => true,
+        },
+        _ => false,
+    }
+}
+
 /// Builds model `name` from a config of [`config`] ([`from_config_json`]; a value of the wrong
 /// type is reported as a bad option value).
 pub fn build_config(name: &str, config: &Value) -> Result<Box<dyn NeuralModel>, NfError> {
