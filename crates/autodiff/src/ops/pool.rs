@@ -7,6 +7,21 @@ use rayon::prelude::*;
 /// Blocks of at least this many values before the moving average runs them in parallel.
 const PARALLEL_MIN: usize = 1 << 15;
 
+/// `f` on each pair of `block`-sized chunks of `src` and `dst`, in parallel when `dst` is large
+/// (each chunk is written by one task only, so the bits do not depend on the thread count).
+fn blockwise<F>(src: &[f32], dst: &mut [f32], block: usize, f: F)
+where
+    F: Fn((&[f32], &mut [f32])) + Sync + Send,
+{
+    if dst.len() >= PARALLEL_MIN {
+        (src.par_chunks(block), dst.par_chunks_mut(block))
+            .into_par_iter()
+            .for_each(f);
+    } else {
+        src.chunks(block).zip(dst.chunks_mut(block)).for_each(f);
+    }
+}
+
 /// Window geometry of a 1-D pooling, following PyTorch's `pooling_output_shape`.
 #[derive(Debug, Clone, Copy)]
 struct Pool {
@@ -129,16 +144,7 @@ impl<'t> Var<'t> {
                 acc.iter_mut().for_each(|a| *a /= div);
             }
         };
-        if out.len() >= PARALLEL_MIN {
-            (x.data().par_chunks(block), out.par_chunks_mut(block))
-                .into_par_iter()
-                .for_each(forward);
-        } else {
-            x.data()
-                .chunks(block)
-                .zip(out.chunks_mut(block))
-                .for_each(forward);
-        }
+        blockwise(x.data(), &mut out, block, forward);
         let out = Tensor::from_vec(&shape, out);
         self.tape.record(out, &[self], move |g, _| {
             // Each output spreads its gradient / window over the rows its window read.
@@ -155,16 +161,7 @@ impl<'t> Var<'t> {
                     }
                 }
             };
-            if gx.len() >= PARALLEL_MIN {
-                (g.data().par_chunks(block), gx.par_chunks_mut(block))
-                    .into_par_iter()
-                    .for_each(backward);
-            } else {
-                g.data()
-                    .chunks(block)
-                    .zip(gx.chunks_mut(block))
-                    .for_each(backward);
-            }
+            blockwise(g.data(), &mut gx, block, backward);
             vec![Some(Tensor::from_vec(&shape, gx))]
         })
     }
