@@ -99,36 +99,16 @@ pub fn delay_aggregate<'t>(v: Var<'t>, d: &[usize], w: Var<'t>) -> Var<'t> {
         d.len()
     );
     let (vt, wt) = (v.value(), w.value());
-    let mut out = vec![0.0f32; b * l * c];
-    out.par_chunks_mut(l * c).enumerate().for_each(|(bi, ob)| {
-        let vb = &vt.data()[bi * l * c..(bi + 1) * l * c];
-        for i in 0..top {
-            let (delay, weight) = (d[bi * top + i], wt.data()[bi * top + i]);
-            for t in 0..l {
-                let src = (t + delay) % l * c;
-                axpy(weight, &vb[src..src + c], &mut ob[t * c..(t + 1) * c]);
-            }
-        }
-    });
+    let out = roll_sum(vt.data(), (b, l, c), d, wt.data());
     let d = d.to_vec();
     let shape = s.to_vec();
     v.tape()
         .custom_op(Tensor::from_vec(&shape, out), &[v, w], move |g, needs| {
             let gd = g.data();
-            // dv[b, (t + d) mod L, :] += w[b, i] g[b, t, :]
+            // dv[b, (t + d) mod L, :] += w[b, i] g[b, t, :]: the same sum rolled right.
             let gv = needs[0].then(|| {
-                let mut gv = vec![0.0f32; b * l * c];
-                gv.par_chunks_mut(l * c).enumerate().for_each(|(bi, gb)| {
-                    let g_b = &gd[bi * l * c..(bi + 1) * l * c];
-                    for i in 0..top {
-                        let (delay, weight) = (d[bi * top + i], wt.data()[bi * top + i]);
-                        for t in 0..l {
-                            let dst = (t + delay) % l * c;
-                            axpy(weight, &g_b[t * c..(t + 1) * c], &mut gb[dst..dst + c]);
-                        }
-                    }
-                });
-                Tensor::from_vec(&shape, gv)
+                let back: Vec<usize> = d.iter().map(|&x| (l - x) % l).collect();
+                Tensor::from_vec(&shape, roll_sum(gd, (b, l, c), &back, wt.data()))
             });
             // dw[b, i] = Σ_t Σ_c g[b, t, c] v[b, (t + d[b, i]) mod L, c]
             let gw = needs[1].then(|| {
@@ -152,6 +132,24 @@ pub fn delay_aggregate<'t>(v: Var<'t>, d: &[usize], w: Var<'t>) -> Var<'t> {
             });
             vec![gv, gw]
         })
+}
+
+/// `out[b, t, :] = Σ_i w[b, i] x[b, (t + d[b, i]) mod L, :]` on `[B, L, C]` data, windows in
+/// parallel, each output summed in delay order.
+fn roll_sum(x: &[f32], (b, l, c): (usize, usize, usize), d: &[usize], w: &[f32]) -> Vec<f32> {
+    let top = d.len() / b.max(1);
+    let mut out = vec![0.0f32; b * l * c];
+    out.par_chunks_mut(l * c).enumerate().for_each(|(bi, ob)| {
+        let xb = &x[bi * l * c..(bi + 1) * l * c];
+        for i in 0..top {
+            let (delay, weight) = (d[bi * top + i], w[bi * top + i]);
+            for t in 0..l {
+                let src = (t + delay) % l * c;
+                axpy(weight, &xb[src..src + c], &mut ob[t * c..(t + 1) * c]);
+            }
+        }
+    });
+    out
 }
 
 /// `Σ a[i] b[i]` in index order.

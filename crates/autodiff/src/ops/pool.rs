@@ -151,13 +151,10 @@ impl<'t> Var<'t> {
             let mut gx = vec![0.0f32; outer * block];
             let backward = |(gb, db): (&[f32], &mut [f32])| {
                 for t in 0..len {
-                    let share: Vec<f32> = gb[t * inner..(t + 1) * inner]
-                        .iter()
-                        .map(|v| v / div)
-                        .collect();
+                    let share = &gb[t * inner..(t + 1) * inner];
                     for j in 0..window {
                         let dst = &mut db[at(t, j)..at(t, j) + inner];
-                        dst.iter_mut().zip(&share).for_each(|(d, v)| *d += v);
+                        dst.iter_mut().zip(share).for_each(|(d, v)| *d += v / div);
                     }
                 }
             };
