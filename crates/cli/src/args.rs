@@ -72,7 +72,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Fit models and forecast (or score a held-out tail with --holdout).
-    Forecast(ForecastArgs),
+    Forecast(Box<ForecastArgs>),
     /// Fit models and save them.
     Fit(FitArgs),
     /// Forecast with saved models.
@@ -191,6 +191,42 @@ pub struct ForecastArgs {
     /// Add a column `Ensemble`: the mean or median of the models' point forecasts.
     #[arg(long, value_parser = ["mean", "median"])]
     pub ensemble: Option<String>,
+    #[command(flatten)]
+    pub conformal: ConformalArgs,
+    #[command(flatten)]
+    pub levels: LevelArgs,
+}
+
+/// Conformal calibration in `fit` (NeuralForecast's `PredictionIntervals`).
+#[derive(Debug, Args)]
+pub struct ConformalArgs {
+    /// Calibrate conformal prediction intervals for point-loss models on this many
+    /// cross-validation windows (at least 2) before the fit.
+    #[arg(long, allow_negative_numbers = true)]
+    pub conformal_windows: Option<usize>,
+    /// conformal_distribution (default) or conformal_error.
+    #[arg(long, requires = "conformal_windows")]
+    pub conformal_method: Option<String>,
+    /// Points between the calibration windows (default 1).
+    #[arg(long, requires = "conformal_windows", allow_negative_numbers = true)]
+    pub conformal_step: Option<usize>,
+}
+
+/// Interval columns asked of `predict` (NeuralForecast's `level` / `quantiles`).
+#[derive(Debug, Args)]
+pub struct LevelArgs {
+    /// Add the prediction interval of this level in (0, 100), e.g. `--level 80 --level 90`:
+    /// drawn from a distribution loss, conformal for a point loss (needs conformal windows).
+    #[arg(long, allow_negative_numbers = true)]
+    pub level: Vec<f32>,
+    /// Add these quantiles in (0, 1), comma-separated, instead of levels.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        conflicts_with = "level",
+        allow_negative_numbers = true
+    )]
+    pub quantiles: Vec<f32>,
 }
 
 /// `neurodiv fit`
@@ -198,6 +234,8 @@ pub struct ForecastArgs {
 pub struct FitArgs {
     #[command(flatten)]
     pub model: ModelArgs,
+    #[command(flatten)]
+    pub conformal: ConformalArgs,
     /// Directory to save the fitted models in.
     #[arg(long)]
     pub save: PathBuf,
@@ -226,6 +264,8 @@ pub struct PredictArgs {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub load_args: LoadArgs,
+    #[command(flatten)]
+    pub levels: LevelArgs,
 }
 
 /// `neurodiv cv`

@@ -1,8 +1,8 @@
 //! The subcommands.
 
 use crate::args::{
-    Cli, Command, CvArgs, EvaluateArgs, FitArgs, ForecastArgs, FutureArgs, LoadArgs, ModelArgs,
-    ModelsArgs, PredictArgs,
+    Cli, Command, ConformalArgs, CvArgs, EvaluateArgs, FitArgs, ForecastArgs, FutureArgs,
+    LevelArgs, LoadArgs, ModelArgs, ModelsArgs, PredictArgs,
 };
 use crate::output::{Outputs, check_paths, eprint_line, print};
 use neurodiv::data::{FileFormat, Repairs, metrics};
@@ -34,7 +34,7 @@ pub fn run(cli: Cli, interrupt: &Arc<AtomicBool>) -> Result<()> {
             .map_err(|e| format!("--threads {n}: {e}"))?;
     }
     match cli.command {
-        Command::Forecast(a) => forecast(a, interrupt),
+        Command::Forecast(a) => forecast(*a, interrupt),
         Command::Fit(a) => fit(a, interrupt),
         Command::Predict(a) => predict(a, interrupt),
         Command::Cv(a) => cv(a, interrupt),
@@ -246,12 +246,41 @@ fn parse_model_spec(spec: &str) -> Result<(String, Vec<(String, String)>)> {
 /// model's own, e.g. 1000 for NHITS; this keeps a command-line run to seconds).
 pub const DEFAULT_MAX_STEPS: usize = 100;
 
-/// Fits with progress bars; returns each model's fit seconds and steps run. Without
-/// `--max-steps` (and without `--quiet`) it first says how many steps it runs.
+/// The conformal calibration `--conformal-windows` asks for, checked.
+fn conformal_of(c: &ConformalArgs) -> Result<Option<PredictionIntervals>> {
+    let Some(n_windows) = c.conformal_windows else {
+        return Ok(None);
+    };
+    let method = match &c.conformal_method {
+        Some(m) => m.parse()?,
+        None => neurodiv::ConformalMethod::default(),
+    };
+    Ok(Some(PredictionIntervals::new(
+        n_windows,
+        method,
+        c.conformal_step.unwrap_or(1),
+    )?))
+}
+
+/// The intervals `--level` / `--quantiles` ask for.
+fn intervals_of(l: &LevelArgs) -> Option<Intervals> {
+    if !l.level.is_empty() {
+        Some(Intervals::Level(l.level.clone()))
+    } else if !l.quantiles.is_empty() {
+        Some(Intervals::Quantiles(l.quantiles.clone()))
+    } else {
+        None
+    }
+}
+
+/// Fits with progress bars (after the conformal calibration, when asked); returns each
+/// model's fit seconds and steps run. Without `--max-steps` (and without `--quiet`) it first
+/// says how many steps it runs.
 fn fit_models(
     nf: &mut NeuralForecast,
     df: &PanelFrame,
     a: &ModelArgs,
+    conformal: Option<PredictionIntervals>,
 ) -> Result<(Vec<f64>, Vec<usize>)> {
     if a.max_steps.is_none() && !a.quiet {
         eprint_line(&format!(
@@ -259,12 +288,20 @@ fn fit_models(
              the library's is each model's own, e.g. NHITS 1000): set --max-steps to change it"
         ));
     }
+    if let Some(pi) = conformal
+        && !a.quiet
+    {
+        eprint_line(&format!(
+            "calibrating conformal intervals: each model is fitted on all but the last {} windows first",
+            pi.n_windows
+        ));
+    }
     let names: Vec<String> = nf.models().iter().map(|m| m.alias()).collect();
     let mut bars = crate::progress::Bars::new(&names, a.quiet);
     let mut times = vec![0.0; names.len()];
     let mut started = Instant::now();
     let mut current = usize::MAX;
-    let reports = nf.fit_with_progress(df, a.val_size, &mut |i, p| {
+    let mut progress = |i: usize, p: &neurodiv::core::train::Progress| {
         if i != current {
             if current != usize::MAX {
                 times[current] = started.elapsed().as_secs_f64();
@@ -273,7 +310,11 @@ fn fit_models(
             started = Instant::now();
         }
         bars.update(i, p);
-    })?;
+    };
+    let reports = match conformal {
+        Some(pi) => nf.fit_with_intervals(df, a.val_size, pi, &mut progress)?,
+        None => nf.fit_with_progress(df, a.val_size, &mut progress)?,
+    };
     if current != usize::MAX {
         times[current] = started.elapsed().as_secs_f64();
     }
@@ -321,7 +362,20 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         None => (df.clone(), None),
     };
     let h = horizon(&a.model, a.holdout)?;
+    let conformal = conformal_of(&a.conformal)?;
+    let intervals = intervals_of(&a.levels);
+    if let Some(iv) = &intervals {
+        iv.check()?;
+    }
     let models = build_models(&a.model, h, &train)?;
+    if intervals.is_some()
+        && conformal.is_none()
+        && let Some(m) = models
+            .iter()
+            .find(|m| neurodiv::intervals::is_point_head(m.as_ref()))
+    {
+        return Err(neurodiv::intervals::uncalibrated(m.as_ref()).into());
+    }
     let futr_file = a
         .futr
         .as_deref()
@@ -329,14 +383,14 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         .transpose()?;
     let mut nf = NeuralForecast::new(models, train.freq());
     nf.set_interrupt(interrupt.clone());
-    let (fit_times, steps) = fit_models(&mut nf, &train, &a.model)?;
+    let (fit_times, steps) = fit_models(&mut nf, &train, &a.model, conformal)?;
     let t = Instant::now();
     let uses_futr = nf
         .models()
         .iter()
         .any(|m| !m.base().futr_exog_list.is_empty());
     let futr = futr_file.as_ref().or(test.as_ref()).filter(|_| uses_futr);
-    let mut fc = nf.predict(futr)?;
+    let mut fc = nf.predict_with(None, futr, intervals.as_ref())?;
     let predict_s = t.elapsed().as_secs_f64();
     if let Some(how) = &a.ensemble {
         fc.add_ensemble(nf.models(), how.parse()?)?;
@@ -344,6 +398,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     let mut outputs = Outputs::new();
     let mut json = serde_json::Map::new();
     let mut table = Vec::new();
+    let mut interval_lines = Vec::new();
     if let Some(test) = &test {
         let m = a
             .season_length
@@ -385,11 +440,26 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
             table.push(format!(
                 "{alias:<16} {mae:>10.3} {rmse:>10.3} {smape:>10.3} {mase:>10.3} {fit_s:>9.2}"
             ));
-            json.insert(
-                alias,
-                serde_json::json!({"mae": mae, "rmse": rmse, "smape": smape, "mase": mase,
-                    "fit_seconds": fit_s, "predict_seconds": predict_s, "steps": steps}),
-            );
+            let mut entry = serde_json::json!({"mae": mae, "rmse": rmse, "smape": smape,
+                "mase": mase, "fit_seconds": fit_s, "predict_seconds": predict_s, "steps": steps});
+            if let Some(iv) = neurodiv::interval_scores(&fc, &alias, &y_true)? {
+                let mut line = format!("{alias:<16} intervals:");
+                let mut levels = serde_json::Map::new();
+                for (level, cover, width) in &iv.levels {
+                    line.push_str(&format!(" {level}% covers {cover:.1}% (width {width:.3});"));
+                    levels.insert(
+                        level.clone(),
+                        serde_json::json!({"coverage_percent": cover, "mean_width": width}),
+                    );
+                }
+                if let Some(c) = iv.scaled_crps {
+                    line.push_str(&format!(" scaled CRPS {c:.4}"));
+                    entry["scaled_crps"] = serde_json::json!(c);
+                }
+                entry["intervals"] = serde_json::Value::Object(levels);
+                interval_lines.push(line.trim_end_matches(';').to_string());
+            }
+            json.insert(alias, entry);
         }
     } else {
         for (i, model) in nf.models().iter().enumerate() {
@@ -420,7 +490,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         print(&fc.to_csv_string())?;
     }
     commit(outputs, interrupt)?;
-    for line in table {
+    for line in table.into_iter().chain(interval_lines) {
         eprint_line(&line);
     }
     Ok(())
@@ -457,7 +527,8 @@ fn fit(a: FitArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         df.freq(),
     );
     nf.set_interrupt(interrupt.clone());
-    fit_models(&mut nf, &df, &a.model)?;
+    let conformal = conformal_of(&a.conformal)?;
+    fit_models(&mut nf, &df, &a.model, conformal)?;
     if interrupt.load(Ordering::Relaxed) {
         return Err(neurodiv::core::CoreError::Interrupted.into());
     }
@@ -489,13 +560,14 @@ fn predict(a: PredictArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         .as_deref()
         .map(|p| read_future(p, nf.freq(), &a.load_args))
         .transpose()?;
+    let intervals = intervals_of(&a.levels);
     let fc = match &a.data {
         Some(p) => {
             let freq = Some(nf.freq().to_string());
             let df = load_data(Some(p), a.static_data.as_deref(), &freq, &a.load_args)?;
-            nf.predict_on(&df, futr.as_ref())?
+            nf.predict_with(Some(&df), futr.as_ref(), intervals.as_ref())?
         }
-        None => nf.predict(futr.as_ref())?,
+        None => nf.predict_with(None, futr.as_ref(), intervals.as_ref())?,
     };
     let mut outputs = Outputs::new();
     stage_or_print(&fc, a.out.as_deref(), &mut outputs)?;

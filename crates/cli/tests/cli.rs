@@ -677,3 +677,61 @@ fn parquet_and_arrow_files_in_and_out() {
     assert_eq!(f.len(), 4);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn conformal_levels_from_forecast_and_from_a_saved_fit() {
+    let dir = temp("conformal");
+    let metrics = dir.join("m.json");
+    let mut args = vec!["forecast"];
+    args.extend(TINY);
+    args.extend([
+        "--conformal-windows",
+        "3",
+        "--level",
+        "80",
+        "--holdout",
+        "12",
+        "--quiet",
+        "--metrics-json",
+        metrics.to_str().unwrap(),
+    ]);
+    let o = neurodiv(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        out.starts_with("unique_id,ds,MLP,MLP-lo-80,MLP-hi-80\n"),
+        "{out}"
+    );
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("80% covers"), "{err}");
+    let m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&metrics).unwrap()).unwrap();
+    assert!(m["models"]["MLP"]["intervals"]["80"]["coverage_percent"].is_number());
+    assert!(m["models"]["MLP"]["scaled_crps"].is_number());
+
+    // fit saves the calibration; predict asks for levels later.
+    let save = dir.join("saved");
+    let mut args = vec!["fit"];
+    args.extend(TINY);
+    args.extend(["--conformal-windows", "2", "--quiet", "--save"]);
+    args.push(save.to_str().unwrap());
+    assert!(neurodiv(&args).status.success());
+    let o = neurodiv(&["predict", "--load", save.to_str().unwrap(), "--level", "90"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8(o.stdout)
+            .unwrap()
+            .starts_with("unique_id,ds,MLP,MLP-lo-90,MLP-hi-90\n")
+    );
+
+    // Without calibration a point loss has no intervals: refused before any training.
+    let mut args = vec!["forecast"];
+    args.extend(TINY);
+    args.extend(["--level", "80"]);
+    let o = neurodiv(&args);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("conformal"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -92,13 +92,33 @@ pub fn forecast(
     origins: &[Origin],
     extras: bool,
 ) -> Result<Forecast, CoreError> {
+    forecast_with_head(model, model.head().as_ref(), set, origins, extras)
+}
+
+/// [`forecast`] through another head than the model's own, with the same raw outputs: a
+/// distribution head asked for other quantiles at predict time (NeuralForecast's
+/// `predict(level=...)`).
+pub fn forecast_with_head(
+    model: &dyn NeuralModel,
+    head: &dyn OutputHead,
+    set: &SeriesSet,
+    origins: &[Origin],
+    extras: bool,
+) -> Result<Forecast, CoreError> {
     let base = model.base();
-    let head = model.head();
+    if head.outputs_per_step() != model.head().outputs_per_step() {
+        return Err(CoreError::Incompatible(format!(
+            "{}: a head of {} outputs per step cannot read the model's {}",
+            model.alias(),
+            head.outputs_per_step(),
+            model.head().outputs_per_step()
+        )));
+    }
     let columns = head.column_suffixes();
     let spec = model.spec();
     let (values, extras) = match spec.predict {
         PredictKind::Direct | PredictKind::Recursive => {
-            let out = raw_outputs(model, head.as_ref(), set, origins, extras)?;
+            let out = raw_outputs(model, head, set, origins, extras)?;
             let rows = RowScaling {
                 stats: &out.stats,
                 scaler: base.scaler_type,
@@ -119,10 +139,7 @@ pub fn forecast(
         }
         PredictKind::Sampled { paths } => {
             let rec = step_interface(model)?;
-            (
-                sampled(model, rec, set, origins, head.as_ref(), paths)?,
-                Vec::new(),
-            )
+            (sampled(model, rec, set, origins, head, paths)?, Vec::new())
         }
     };
     check_finite(model, set, origins, &values, base.h * columns.len())?;

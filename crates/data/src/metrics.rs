@@ -161,6 +161,24 @@ pub fn scaled_crps(y: &[f32], y_hat_q: &[f32], quantiles: &[f32]) -> Result<f64,
     Ok(2.0 * total / (norm + f64::EPSILON))
 }
 
+/// Interval coverage: the fraction of points `t` with `lo[t] <= y[t] <= hi[t]`, in `[0, 1]`.
+pub fn coverage(y: &[f32], lo: &[f32], hi: &[f32]) -> Result<f64, DataError> {
+    check("coverage", y, lo)?;
+    check("coverage", y, hi)?;
+    let inside = y
+        .iter()
+        .zip(lo.iter().zip(hi))
+        .filter(|(y, (lo, hi))| *lo <= *y && *y <= *hi)
+        .count();
+    Ok(inside as f64 / y.len() as f64)
+}
+
+/// Mean interval width: `mean (hi - lo)`.
+pub fn mean_width(lo: &[f32], hi: &[f32]) -> Result<f64, DataError> {
+    check("mean_width", hi, lo)?;
+    Ok(mean_of(hi, lo, |a, b| a - b))
+}
+
 /// A metric by name, for evaluating forecast frames (utilsforecast's `mae`, `mse`, `rmse`,
 /// `mape`, `smape`, `mase`; MAPE and sMAPE in percent, as the functions above).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -1,6 +1,8 @@
 //! Scaler statistics, round trips, and metrics on hand-computed values.
 
-use neurodiv_data::metrics::{mae, mape, mase, mse, quantile_loss, rmse, scaled_crps, smape};
+use neurodiv_data::metrics::{
+    coverage, mae, mape, mase, mean_width, mse, quantile_loss, rmse, scaled_crps, smape,
+};
 use neurodiv_data::{DataError, SCALER_EPS, ScalerType, apply, invert, scaler_stats};
 
 fn close(a: f64, b: f64, tol: f64) -> bool {
@@ -182,4 +184,18 @@ fn metric_errors() {
         Err(DataError::MetricEmpty { .. })
     ));
     assert!(scaled_crps(&[], &[], &[0.5]).is_err());
+}
+
+#[test]
+fn interval_coverage_and_width() {
+    let y = [1.0, 5.0, 3.0, 10.0];
+    let lo = [0.0, 0.0, 3.0, 11.0];
+    let hi = [2.0, 4.0, 4.0, 12.0];
+    // Inside: 1 in [0, 2] and 3 in [3, 4] (bounds count); 5 and 10 outside.
+    assert_eq!(coverage(&y, &lo, &hi).unwrap(), 0.5);
+    assert_eq!(mean_width(&lo, &hi).unwrap(), (2.0 + 4.0 + 1.0 + 1.0) / 4.0);
+    assert!(matches!(
+        coverage(&y, &lo[..3], &hi),
+        Err(DataError::MetricLength { .. })
+    ));
 }

@@ -16,6 +16,7 @@
 pub mod datasets;
 pub mod evaluate;
 mod forecast_frame;
+pub mod intervals;
 mod orchestrator;
 pub mod parity;
 pub mod registry;
@@ -23,6 +24,9 @@ mod saved_frame;
 
 pub use evaluate::{Evaluation, evaluate};
 pub use forecast_frame::{ENSEMBLE_COLUMN, Ensemble, ForecastFrame, write_atomic};
+pub use intervals::{
+    ConformalMethod, IntervalScores, Intervals, PredictionIntervals, interval_scores,
+};
 pub use orchestrator::{NeuralForecast, NfError};
 
 pub use neurodiv_autodiff as autodiff;
@@ -49,7 +53,7 @@ pub mod models {
 /// Everything a forecasting script needs.
 pub mod prelude {
     pub use crate::models::*;
-    pub use crate::{ForecastFrame, NeuralForecast, NfError};
+    pub use crate::{ForecastFrame, Intervals, NeuralForecast, NfError, PredictionIntervals};
     pub use neurodiv_core::{BaseConfig, NeuralModel};
     pub use neurodiv_data::{CsvOptions, Freq, PanelFrame, ScalerType};
     pub use neurodiv_optim::{Distribution, Loss};

@@ -1,11 +1,12 @@
 //! `NeuralForecast`: several models fitted, used and saved together on one panel.
 
 use crate::ForecastFrame;
+use crate::intervals::{ConformalScores, Cuts, Intervals, PredictionIntervals, is_point_head};
 use crate::saved_frame::SavedFrame;
-use neurodiv_core::predict::{Forecast, Origin, forecast};
+use neurodiv_core::predict::{Forecast, Origin, forecast, forecast_with_head};
 use neurodiv_core::series::SeriesSet;
 use neurodiv_core::train::{FitReport, Progress, Trainer};
-use neurodiv_core::{CoreError, NeuralModel, checkpoint};
+use neurodiv_core::{CoreError, NeuralModel, checkpoint, head_for};
 use neurodiv_data::{DataError, Freq, PanelFrame};
 use neurodiv_nn::ParamStore;
 use serde::{Deserialize, Serialize};
@@ -57,7 +58,11 @@ pub struct NeuralForecast {
     freq: Freq,
     history: Option<PanelFrame>,
     interrupt: Option<Arc<AtomicBool>>,
+    conformal: Option<ConformalScores>,
 }
+
+/// The file of a save that holds the conformal calibration, when `fit` made one.
+const CONFORMAL_FILE: &str = "conformal.ndiv";
 
 #[derive(Serialize, Deserialize)]
 struct SavedModel {
@@ -81,6 +86,7 @@ impl NeuralForecast {
             freq,
             history: None,
             interrupt: None,
+            conformal: None,
         }
     }
 
@@ -146,7 +152,52 @@ impl NeuralForecast {
     ) -> Result<Vec<FitReport>, NfError> {
         let reports = self.fit_models(df, val_size, progress)?;
         self.history = Some(df.clone());
+        self.conformal = None;
         Ok(reports)
+    }
+
+    /// [`fit_with_progress`](Self::fit_with_progress), calibrating conformal prediction
+    /// intervals first (NeuralForecast's `fit(prediction_intervals=...)`): a cross-validation of
+    /// `intervals.n_windows` windows at the end of every series (each model fitted once, before
+    /// the first window) records the absolute errors of every point-loss model, then the models
+    /// are fitted on the whole of `df`. As in NeuralForecast, that last fit starts from the
+    /// weights of the calibration fit. `predict_with` then adds the intervals.
+    pub fn fit_with_intervals(
+        &mut self,
+        df: &PanelFrame,
+        val_size: usize,
+        intervals: PredictionIntervals,
+        progress: &mut dyn FnMut(usize, &Progress),
+    ) -> Result<Vec<FitReport>, NfError> {
+        intervals.validate()?;
+        let h = self.common_h()?;
+        let need = intervals.min_points(h, val_size);
+        if let Some(i) = (0..df.n_series()).find(|&i| df.series(i).y.len() < need) {
+            let s = df.series(i);
+            return Err(NfError::Usage(format!(
+                "series {:?} has {} points; conformal intervals with {} windows {} apart, h = {h} and val_size = {val_size} need at least {need}",
+                s.id,
+                s.y.len(),
+                intervals.n_windows,
+                intervals.step_size
+            )));
+        }
+        let cv = self.cross_validation(
+            df,
+            intervals.n_windows,
+            intervals.step_size,
+            val_size,
+            false,
+        )?;
+        let scores = ConformalScores::from_cv(&cv, &self.models, intervals, h)?;
+        let reports = self.fit_with_progress(df, val_size, progress)?;
+        self.conformal = Some(scores);
+        Ok(reports)
+    }
+
+    /// The conformal settings of the last fit, if it calibrated intervals.
+    pub fn prediction_intervals(&self) -> Option<PredictionIntervals> {
+        self.conformal.as_ref().map(|c| c.settings)
     }
 
     /// Fits every model on `df`; the history stays as it is.
@@ -183,8 +234,30 @@ impl NeuralForecast {
     /// future values of the future exogenous columns when models use them: exactly the next `h`
     /// timestamps of every series (checked by date; its series may come in any order).
     pub fn predict(&self, futr_df: Option<&PanelFrame>) -> Result<ForecastFrame, NfError> {
-        let history = self.history.as_ref().ok_or(CoreError::NotFitted)?;
-        self.predict_on(history, futr_df)
+        self.predict_with(None, futr_df, None)
+    }
+
+    /// Forecasts like [`predict`](Self::predict) (from the end of `df`, or of the training
+    /// data when `df` is `None`), with `intervals` (NeuralForecast's `predict(level=...)` or
+    /// `predict(quantiles=...)`): a distribution loss reports those quantiles of its draws
+    /// instead of its own; a point loss needs conformal calibration
+    /// ([`fit_with_intervals`](Self::fit_with_intervals)); a multi-quantile loss keeps its own
+    /// columns. The point forecast column comes first; then one column per quantile,
+    /// ascending (`-lo-90, -lo-80, -hi-80, -hi-90` for levels 80 and 90; for quantiles
+    /// `_ql0.1` from a distribution and `-ql0.1` from conformal intervals, NeuralForecast's
+    /// names).
+    pub fn predict_with(
+        &self,
+        df: Option<&PanelFrame>,
+        futr_df: Option<&PanelFrame>,
+        intervals: Option<&Intervals>,
+    ) -> Result<ForecastFrame, NfError> {
+        let cuts = intervals.map(Intervals::cuts).transpose()?;
+        let df = match df {
+            Some(df) => df,
+            None => self.history.as_ref().ok_or(CoreError::NotFitted)?,
+        };
+        self.predict_frame(df, futr_df, cuts.as_ref())
     }
 
     /// Forecasts the next `h` points after the end of every series of `df` (new history for the
@@ -193,6 +266,15 @@ impl NeuralForecast {
         &self,
         df: &PanelFrame,
         futr_df: Option<&PanelFrame>,
+    ) -> Result<ForecastFrame, NfError> {
+        self.predict_frame(df, futr_df, None)
+    }
+
+    fn predict_frame(
+        &self,
+        df: &PanelFrame,
+        futr_df: Option<&PanelFrame>,
+        cuts: Option<&Cuts>,
     ) -> Result<ForecastFrame, NfError> {
         if !self.is_fitted() {
             return Err(CoreError::NotFitted.into());
@@ -226,10 +308,70 @@ impl NeuralForecast {
                     cutoff: set.y[series].len(),
                 })
                 .collect();
-            let f = forecast(model.as_ref(), &set, &origins, false)?;
+            let f = match cuts {
+                Some(cuts) => self.forecast_intervals(model.as_ref(), &set, &origins, cuts)?,
+                None => forecast(model.as_ref(), &set, &origins, false)?,
+            };
             push_columns(&mut frame, model.as_ref(), &f);
         }
         Ok(frame)
+    }
+
+    /// The forecast of one model at `origins` with the interval columns of `cuts`.
+    fn forecast_intervals(
+        &self,
+        model: &dyn NeuralModel,
+        set: &SeriesSet,
+        origins: &[Origin],
+        cuts: &Cuts,
+    ) -> Result<Forecast, NfError> {
+        let loss = &model.base().loss;
+        if let Some(loss) = loss.with_quantiles(&cuts.quantiles) {
+            // A distribution: the same raw outputs, other quantiles of the draws.
+            let mut f = forecast_with_head(model, head_for(&loss).as_ref(), set, origins, false)?;
+            for (suffix, &q) in f.columns[1..=cuts.quantiles.len()]
+                .iter_mut()
+                .zip(&cuts.quantiles)
+            {
+                *suffix = cuts.suffix(q, false);
+            }
+            return Ok(f);
+        }
+        let f = forecast(model, set, origins, false)?;
+        if !is_point_head(model) {
+            return Ok(f); // NeuralForecast: a multi-quantile loss keeps its columns
+        }
+        let scores = self
+            .conformal
+            .as_ref()
+            .and_then(|c| c.of_model(&model.alias()).map(|s| (c, s)));
+        let Some((conformal, by_id)) = scores else {
+            return Err(crate::intervals::uncalibrated(model));
+        };
+        let (h, q) = (f.h, cuts.quantiles.len());
+        let mut values = Vec::with_capacity(origins.len() * h * (q + 1));
+        for (o, point) in origins.iter().zip(f.values.chunks(h)) {
+            let id = &set.ids[o.series];
+            let s = by_id.get(id.as_str()).ok_or_else(|| {
+                NfError::Usage(format!(
+                    "series {id:?} was not in the data the conformal intervals of {} were calibrated on",
+                    model.alias()
+                ))
+            })?;
+            let bounds = conformal.bounds(point, s, &cuts.quantiles);
+            for (t, &p) in point.iter().enumerate() {
+                values.push(p);
+                values.extend_from_slice(&bounds[t * q..(t + 1) * q]);
+            }
+        }
+        let mut columns = f.columns;
+        columns.extend(cuts.quantiles.iter().map(|&q| cuts.suffix(q, true)));
+        Ok(Forecast {
+            h,
+            columns,
+            values,
+            extras: Vec::new(),
+        })
     }
 
     fn common_h(&self) -> Result<usize, NfError> {
@@ -494,7 +636,12 @@ impl NeuralForecast {
             history: self.history.as_ref().map(SavedFrame::from_frame),
         };
         let bytes = checkpoint::encode(&state).map_err(CoreError::from)?;
-        write(dir.join("neuralforecast.ndiv"), bytes)
+        write(dir.join("neuralforecast.ndiv"), bytes)?;
+        if let Some(c) = &self.conformal {
+            let bytes = checkpoint::encode(c).map_err(CoreError::from)?;
+            write(dir.join(CONFORMAL_FILE), bytes)?;
+        }
+        Ok(())
     }
 
     /// Loads what [`save`](Self::save) wrote.
@@ -520,11 +667,22 @@ impl NeuralForecast {
             models.push(model);
         }
         let history = state.history.map(SavedFrame::into_frame).transpose()?;
+        let conformal_path = dir.join(CONFORMAL_FILE);
+        let conformal = if conformal_path.exists() {
+            let c: ConformalScores =
+                checkpoint::decode(&read(&conformal_path)?).map_err(CoreError::from)?;
+            c.check()
+                .map_err(|e| NfError::Usage(format!("{}: {e}", conformal_path.display())))?;
+            Some(c)
+        } else {
+            None
+        };
         Ok(NeuralForecast {
             models,
             freq,
             history,
             interrupt: None,
+            conformal,
         })
     }
 }
@@ -547,6 +705,7 @@ fn check_save_target(dir: &Path) -> Result<(bool, bool), NfError> {
     };
     let is_save_file = |name: &str| {
         name == "neuralforecast.ndiv"
+            || name == CONFORMAL_FILE
             || name
                 .strip_prefix("model-")
                 .and_then(|n| n.strip_suffix(".ndiv"))

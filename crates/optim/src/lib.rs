@@ -29,7 +29,7 @@ pub mod scheduler;
 
 pub use clip::{clip_grad_norm, grad_norm, grads_are_finite};
 pub use error::{OptimError, check_lr};
-pub use losses::{Distribution, Loss, sorted_quantile};
+pub use losses::{Distribution, Loss, quantile_name, sorted_quantile};
 pub use optimizer::{
     Adam, AdamConfig, AdamState, AnyOptimizer, Optimizer, OptimizerConfig, OptimizerKind, RmsProp,
     RmsPropConfig, RmsPropState, Sgd, SgdConfig,

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDateTime};
 use neurodiv::core::CoreError;
 use neurodiv::data::{DataError, Ds, Freq, PanelFrame, StaticFrame};
 use neurodiv::optim::Loss;
-use neurodiv::{ForecastFrame, NeuralForecast, NfError, registry};
+use neurodiv::{ForecastFrame, Intervals, NeuralForecast, NfError, PredictionIntervals, registry};
 use numpy::{IntoPyArray, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::exceptions::{PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -315,29 +315,56 @@ impl Forecaster {
             .collect()
     }
 
-    fn fit(&mut self, py: Python<'_>, df: &Panel, val_size: usize) -> PyResult<()> {
+    /// `intervals` is `(n_windows, method, step_size)` of NeuralForecast's
+    /// `PredictionIntervals`: conformal calibration before the fit.
+    #[pyo3(signature = (df, val_size, intervals=None))]
+    fn fit(
+        &mut self,
+        py: Python<'_>,
+        df: &Panel,
+        val_size: usize,
+        intervals: Option<(usize, String, usize)>,
+    ) -> PyResult<()> {
+        let intervals = intervals
+            .map(|(n, method, step)| {
+                PredictionIntervals::new(n, method.parse().map_err(py_err)?, step).map_err(py_err)
+            })
+            .transpose()?;
         let nf = &mut self.nf;
-        py.detach(|| nf.fit(&df.frame, val_size).map(|_| ()))
-            .map_err(py_err)
+        py.detach(|| match intervals {
+            Some(pi) => nf
+                .fit_with_intervals(&df.frame, val_size, pi, &mut |_, _| {})
+                .map(|_| ()),
+            None => nf.fit(&df.frame, val_size).map(|_| ()),
+        })
+        .map_err(py_err)
     }
 
     /// Forecasts after the training data, or after `df` when given; `ds_unit` is the datetime64
     /// unit of the returned timestamps when they are dates.
-    #[pyo3(signature = (df, futr_df, ds_unit))]
+    /// `level` or `quantiles` (not both) add interval columns.
+    #[pyo3(signature = (df, futr_df, ds_unit, level=None, quantiles=None))]
     fn predict<'py>(
         &self,
         py: Python<'py>,
         df: Option<&Panel>,
         futr_df: Option<&Panel>,
         ds_unit: &str,
+        level: Option<Vec<f32>>,
+        quantiles: Option<Vec<f32>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let intervals = match (level, quantiles) {
+            (Some(_), Some(_)) => {
+                return Err(value_err("You can't set both level and quantiles."));
+            }
+            (Some(l), None) => Some(Intervals::Level(l)),
+            (None, Some(q)) => Some(Intervals::Quantiles(q)),
+            (None, None) => None,
+        };
         let nf = &self.nf;
         let futr = futr_df.map(|f| &f.frame);
         let frame = py
-            .detach(|| match df {
-                Some(df) => nf.predict_on(&df.frame, futr),
-                None => nf.predict(futr),
-            })
+            .detach(|| nf.predict_with(df.map(|d| &d.frame), futr, intervals.as_ref()))
             .map_err(py_err)?;
         to_columns(py, frame, ds_unit)
     }

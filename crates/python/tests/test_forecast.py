@@ -73,6 +73,40 @@ def test_quantile_and_distribution_columns(air):
     assert {"NHITS-lo-90", "NHITS-hi-90"} <= set(cols)
 
 
+def test_conformal_intervals_and_levels_at_predict_time(air):
+    from neurodiv.utils import PredictionIntervals
+
+    nf = NeuralForecast(
+        models=[
+            MLP(h=12, input_size=24, max_steps=5),
+            NHITS(
+                h=12,
+                input_size=24,
+                max_steps=5,
+                loss=DistributionLoss("Normal", level=[80], num_samples=50),
+            ),
+        ],
+        freq="ME",
+    )
+    nf.fit(air, prediction_intervals=PredictionIntervals(n_windows=3))
+    fc = nf.predict(level=[90, 80])
+    assert list(fc.columns) == [
+        "unique_id", "ds",
+        "MLP", "MLP-lo-90", "MLP-lo-80", "MLP-hi-80", "MLP-hi-90",
+        "NHITS", "NHITS-lo-90", "NHITS-lo-80", "NHITS-hi-80", "NHITS-hi-90",
+    ]
+    assert (fc["MLP-lo-90"] <= fc["MLP"]).all() and (fc["MLP"] <= fc["MLP-hi-90"]).all()
+    q = nf.predict(quantiles=[0.1, 0.9])
+    assert list(q.columns)[2:] == ["MLP", "MLP-ql0.1", "MLP-ql0.9", "NHITS", "NHITS_ql0.1", "NHITS_ql0.9"]
+    with pytest.raises(ValueError, match="both level and quantiles"):
+        nf.predict(level=[80], quantiles=[0.1])
+    with pytest.raises(ValueError, match="at least two windows"):
+        PredictionIntervals(n_windows=1)
+    plain = NeuralForecast(models=[MLP(h=12, input_size=24, max_steps=2)], freq="ME").fit(air)
+    with pytest.raises(ValueError, match="conformal"):
+        plain.predict(level=[80])
+
+
 def test_exogenous_and_static(panel):
     df, static = panel
     train = df.groupby("unique_id").head(132)

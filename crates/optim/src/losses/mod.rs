@@ -255,6 +255,26 @@ impl Loss {
         }
     }
 
+    /// The same loss reporting `quantiles` (in that order) instead of its own, for a loss whose
+    /// quantiles come from draws (a distribution, NeuralForecast's `update_quantile`); `None`
+    /// for losses whose outputs are their quantiles or a point.
+    pub fn with_quantiles(&self, quantiles: &[f32]) -> Option<Loss> {
+        match self {
+            Loss::DistributionLoss {
+                distribution,
+                num_samples,
+                return_params,
+                ..
+            } => Some(Loss::DistributionLoss {
+                distribution: *distribution,
+                quantiles: quantiles.to_vec(),
+                num_samples: *num_samples,
+                return_params: *return_params,
+            }),
+            _ => None,
+        }
+    }
+
     /// Maps the model output to `[B, h, m]`: `[B, h·m]` is reshaped (the `m` outputs of a step
     /// contiguous), `[B, h, m]` is returned as is.
     ///

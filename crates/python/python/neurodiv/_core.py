@@ -59,20 +59,27 @@ class NeuralForecast:
         id_col="unique_id",
         time_col="ds",
         target_col="y",
+        prediction_intervals=None,
     ):
         """Fits every model on `df` (long format: id, time, target and exogenous columns),
         holding out the last `val_size` points of each series for validation and early
-        stopping. `static_df` holds one row of static features per series."""
+        stopping. `static_df` holds one row of static features per series.
+        `prediction_intervals` (`neurodiv.utils.PredictionIntervals`) calibrates conformal
+        intervals for point-loss models first, for `predict(level=...)`."""
         self.id_col, self.time_col, self.target_col = id_col, time_col, target_col
         panel, info = self._panel(df, static_df)
-        self._native.fit(panel, _count("val_size", val_size))
+        pi = prediction_intervals
+        intervals = None if pi is None else (pi.n_windows, pi.method, pi.step_size)
+        self._native.fit(panel, _count("val_size", val_size), intervals)
         self._info = info
         return self
 
-    def predict(self, df=None, static_df=None, futr_df=None):
+    def predict(self, df=None, static_df=None, futr_df=None, level=None, quantiles=None):
         """Forecasts the next `h` points of every series of the training data, or of `df` (new
         history for the fitted models) when given. `futr_df` holds the next `h` values of the
-        future exogenous columns. The frame is of the kind of `df` (else of the training data):
+        future exogenous columns. `level` (e.g. `[80, 90]`) or `quantiles` add interval
+        columns: drawn from a distribution loss, conformal for a point loss fitted with
+        `prediction_intervals`. The frame is of the kind of `df` (else of the training data):
         id, time and one column per model output."""
         if df is None and static_df is not None:
             raise ValueError(
@@ -80,7 +87,13 @@ class NeuralForecast:
             )
         panel, info = (None, self._info) if df is None else self._panel(df, static_df)
         futr = None if futr_df is None else self._panel(futr_df, future=True)[0]
-        result = self._native.predict(panel, futr, info.ds_unit)
+        result = self._native.predict(
+            panel,
+            futr,
+            info.ds_unit,
+            None if level is None else [float(v) for v in level],
+            None if quantiles is None else [float(v) for v in quantiles],
+        )
         return _frames.to_frame(result, info, self.id_col, self.time_col, self.target_col)
 
     def cross_validation(
