@@ -441,3 +441,29 @@ fn parameter_columns_follow_neuralforecast() {
     );
     assert_eq!(gmm.mean(&p), 9.5);
 }
+
+#[test]
+fn per_step_statistics_anchor_every_distribution() {
+    // Multivariate rows carry one (loc, scale) per step ([R, h]): the same parameters as the
+    // per-row form when the steps repeat the row's statistics.
+    let (b, h) = (2, 3);
+    let tape = Tape::no_grad();
+    for d in all_new() {
+        let m = d.n_params();
+        let raw = tape.constant(Tensor::from_vec(
+            &[b, h, m],
+            (0..b * h * m).map(|i| (i % 5) as f32 / 4.0 - 0.5).collect(),
+        ));
+        let row = |v: [f32; 2]| tape.constant(Tensor::from_vec(&[b, 1], v.to_vec()));
+        let step = |v: [f32; 2]| {
+            let per: Vec<f32> = v.iter().flat_map(|&x| [x; 3]).collect();
+            tape.constant(Tensor::from_vec(&[b, h], per))
+        };
+        let a = d.decouple(raw, row([2.0, 3.0]), row([1.5, 0.5]));
+        let c = d.decouple(raw, step([2.0, 3.0]), step([1.5, 0.5]));
+        for (x, y) in a.iter().zip(&c) {
+            assert_eq!(x.shape(), [b, h], "{d:?}");
+            assert_eq!(x.value().data(), y.value().data(), "{d:?}");
+        }
+    }
+}

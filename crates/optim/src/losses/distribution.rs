@@ -228,7 +228,7 @@ impl Distribution {
     }
 
     /// NeuralForecast's `scale_decouple`: the raw outputs `[R, h, m]` and each row's `loc` and
-    /// `scale` (`[R, 1]`) to the parameters, each `[R, h]`, in the original scale, in the order
+    /// `scale` (`[R, 1]`, or `[R, h]` per step) to the parameters, each `[R, h]`, in the original scale, in the order
     /// of [`param_names`](Self::param_names).
     ///
     /// # Panics

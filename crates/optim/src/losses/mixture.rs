@@ -87,8 +87,10 @@ pub(crate) fn decouple<'t>(
     let (r, h) = (s[0], s[1]);
     // [R, h, m] -> chunk j of K outputs, [R, h, K]
     let chunk = |j: usize| raw.slice(2, j * n, (j + 1) * n);
-    let loc = loc.reshape(&[r, 1, 1]); // [R, 1] -> [R, 1, 1]
-    let scale = scale.reshape(&[r, 1, 1]);
+    // [R, c] -> [R, c, 1], broadcast over the components (c is 1, or h for the per-step
+    // statistics of multivariate rows).
+    let loc = loc.reshape(&[r, loc.shape()[1], 1]);
+    let scale = scale.reshape(&[r, scale.shape()[1], 1]);
     let mut groups: Vec<Var<'t>> = match c {
         Component::Normal => vec![
             chunk(0).mul(scale).add(loc),
