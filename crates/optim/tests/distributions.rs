@@ -467,3 +467,20 @@ fn per_step_statistics_anchor_every_distribution() {
         }
     }
 }
+
+#[test]
+fn the_python_package_spellings_parse() {
+    // What `neurodiv.losses` (crates/python) writes for its classes.
+    for text in [
+        "GMM(n_components=1, level=[80, 90], num_samples=1000, return_params=False, weighted=False, batch_correlation=False, horizon_correlation=False)",
+        "PMM(n_components=3, level=[80, 90], num_samples=1000, return_params=False, weighted=True, batch_correlation=False, horizon_correlation=False)",
+        "NBMM(n_components=2, level=[80, 90], num_samples=1000, return_params=False, weighted=False)",
+        "HuberQLoss(q=0.9, delta=1.0)",
+        "HuberMQLoss(level=[80], delta=1.0)",
+        "DistributionLoss(distribution=Tweedie, level=[80, 90], num_samples=1000, return_params=False, rho=1.5)",
+        "DistributionLoss(distribution=Poisson, quantiles=[0.1, 0.9], num_samples=1000, return_params=False)",
+    ] {
+        let loss: Loss = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(loss.to_string().parse::<Loss>().unwrap(), loss, "{text}");
+    }
+}
