@@ -67,9 +67,9 @@ pub trait OutputHead: Send + Sync + std::fmt::Debug {
     /// draws (if it samples) from a stream seeded by `seed` and `first_row + r`, so a row's
     /// values do not depend on how rows are batched.
     fn forecast(&self, out: &Tensor, rows: RowScaling<'_>, seed: u64, first_row: usize) -> Tensor;
-    /// The point forecast of one step in the scaled space, from its `m` raw outputs: what a
-    /// recursive predictor feeds back.
-    fn point_scaled(&self, out: &[f32]) -> f32;
+    /// The point forecast of one step in the scaled space, from its `m` raw outputs and its
+    /// row's `(shift, scale)` under `scaler`: what a recursive predictor feeds back.
+    fn point_scaled(&self, out: &[f32], stats: (f32, f32), scaler: ScalerType) -> f32;
     /// One draw per row in the original scale from one step's raw outputs `out` (`[R, 1, m]`);
     /// consecutive rows share a stream, row `r` drawing from `rngs[r / (R / rngs.len())]`.
     /// `None` for heads that do not sample.
@@ -153,7 +153,7 @@ impl OutputHead for AffineHead {
     fn forecast(&self, out: &Tensor, rows: RowScaling<'_>, _seed: u64, _first: usize) -> Tensor {
         self.invert(out, rows)
     }
-    fn point_scaled(&self, out: &[f32]) -> f32 {
+    fn point_scaled(&self, out: &[f32], _stats: (f32, f32), _scaler: ScalerType) -> f32 {
         out[self.loss.point_index()]
     }
     fn sample(&self, _: &Tensor, _: RowScaling<'_>, _: &mut [Rng]) -> Option<Vec<f32>> {
@@ -266,9 +266,28 @@ impl OutputHead for DistributionHead {
         }
         Tensor::from_vec(&[r, h, k], values)
     }
-    fn point_scaled(&self, out: &[f32]) -> f32 {
-        // The location's raw output is the location in the scaled space.
-        out[self.settings().0.loc_index()]
+    fn point_scaled(&self, out: &[f32], stats: (f32, f32), scaler: ScalerType) -> f32 {
+        let distribution = self.settings().0;
+        if let Some(at) = distribution.loc_index() {
+            // The location's raw output is the location in the scaled space.
+            return out[at];
+        }
+        // The distribution's mean (NeuralForecast's `distr_mean`), scaled back.
+        let raw = Tensor::from_vec(&[1, 1, out.len()], out.to_vec());
+        let params: Vec<f32> = self
+            .params(
+                &raw,
+                RowScaling {
+                    stats: &[stats],
+                    scaler,
+                },
+            )
+            .iter()
+            .map(|p| p.data()[0])
+            .collect();
+        let mut mean = [distribution.mean(&params)];
+        neurodiv_data::apply(scaler, &mut mean, stats.0, stats.1);
+        mean[0]
     }
     fn sample(&self, out: &Tensor, rows: RowScaling<'_>, rngs: &mut [Rng]) -> Option<Vec<f32>> {
         let distribution = self.settings().0;

@@ -131,7 +131,7 @@ pub fn forecast_with_head(
                 let raw = out.raw.data();
                 for (i, (v, o)) in values.chunks_mut(k).zip(raw.chunks(m)).enumerate() {
                     let (shift, scale) = out.stats[i / base.h];
-                    v[p] = head.point_scaled(o);
+                    v[p] = head.point_scaled(o, (shift, scale), base.scaler_type);
                     neurodiv_data::invert(base.scaler_type, &mut v[p..=p], shift, scale);
                 }
             }
@@ -206,8 +206,10 @@ fn raw_outputs(
     let mut stats = Vec::with_capacity(origins.len());
     for part in specs.chunks(chunk) {
         let t = assemble(set, part, base, l, base.h);
-        raw.extend(roll(model, rec, &t, 1, h, m, |_, out, _| {
-            out.data().chunks(m).map(|o| head.point_scaled(o)).collect()
+        raw.extend(roll(model, rec, &t, 1, h, m, |_, out, stats| {
+            let rows = out.data().chunks(m).zip(stats);
+            rows.map(|(o, &st)| head.point_scaled(o, st, base.scaler_type))
+                .collect()
         })?);
         stats.extend_from_slice(&t.y_stats);
     }

@@ -99,6 +99,10 @@ impl<'a> Trainer<'a> {
     ) -> Result<Self, CoreError> {
         let base = model.base().clone();
         base.validate()?;
+        // A distribution loss refuses targets outside its support (a negative count).
+        for loss in std::iter::once(&base.loss).chain(base.valid_loss.as_ref()) {
+            set.y.iter().try_for_each(|y| loss.check_targets(y))?;
+        }
         let spec = model.spec();
         let h = base.h;
         if val_size > 0 && val_size < h {

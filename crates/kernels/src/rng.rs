@@ -4,7 +4,8 @@
 //! goes through it, so the same seed gives the same numbers on every machine and thread count.
 //!
 //! Besides uniform and normal draws it samples the distributions of the probabilistic losses:
-//! [`Rng::gamma`], [`Rng::student_t`], [`Rng::poisson`] and [`Rng::categorical`]. They compute
+//! [`Rng::gamma`], [`Rng::student_t`], [`Rng::poisson`], [`Rng::negative_binomial`],
+//! [`Rng::bernoulli`] and [`Rng::categorical`]. They compute
 //! in f64, take their parameters as they come out of a model, and return NaN (or `None`) for
 //! parameters that describe no distribution instead of panicking.
 
@@ -202,6 +203,35 @@ impl Rng {
                 return k;
             }
         }
+    }
+
+    /// A draw from the negative binomial distribution with `total_count` `r > 0` and success
+    /// probability `probs` `p` in `[0, 1)`: the number of successes before the `r`-th failure,
+    /// mean `r p / (1 - p)`, variance `r p / (1 - p)²` (PyTorch's `NegativeBinomial`). Drawn
+    /// as PyTorch does, a Poisson draw whose mean is a gamma draw: `Poisson(Gamma(r) · p /
+    /// (1 - p))`. 0 for `p = 0`; NaN when `r` is not positive and finite or `p` is outside
+    /// `[0, 1)`.
+    pub fn negative_binomial(&mut self, total_count: f64, probs: f64) -> f64 {
+        if !(total_count > 0.0 && total_count.is_finite() && (0.0..1.0).contains(&probs)) {
+            return f64::NAN;
+        }
+        if probs == 0.0 {
+            return 0.0;
+        }
+        let lambda = self.gamma(total_count) * (probs / (1.0 - probs));
+        if lambda.is_finite() {
+            self.poisson(lambda)
+        } else {
+            f64::NAN
+        }
+    }
+
+    /// 1 with probability `p`, else 0 (one uniform draw). NaN when `p` is outside `[0, 1]`.
+    pub fn bernoulli(&mut self, p: f64) -> f64 {
+        if !(0.0..=1.0).contains(&p) {
+            return f64::NAN;
+        }
+        if self.next_f64() < p { 1.0 } else { 0.0 }
     }
 
     /// An index drawn with probability proportional to `weights` (f32 or f64; zero weights are

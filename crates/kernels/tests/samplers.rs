@@ -49,6 +49,8 @@ fn samplers_are_deterministic_for_a_seed() {
             v.push(r.student_t(1.0 + x));
             v.push(r.poisson(x * 2.0));
             v.push(r.categorical(&[1.0, x, 2.0]).unwrap() as f64);
+            v.push(r.negative_binomial(0.5 + x, 0.4));
+            v.push(r.bernoulli(0.3));
         }
         v.into_iter().map(f64::to_bits).collect::<Vec<u64>>()
     };
@@ -173,6 +175,51 @@ fn poisson_fits_its_probabilities() {
 }
 
 #[test]
+fn negative_binomial_moments() {
+    // (r, p): small and large counts, a nearly geometric one, and r below 1.
+    for (i, (r, p)) in [
+        (2.0, 0.3),
+        (10.0, 0.8),
+        (1.0, 0.5),
+        (0.4, 0.6),
+        (50.0, 0.05),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let xs = draws(600 + i as u64, |g| g.negative_binomial(r, p));
+        assert!(
+            xs.iter().all(|&k| k >= 0.0 && k == k.floor()),
+            "nbinom({r}, {p})"
+        );
+        // Mean r p/q and variance r p/q² (q = 1 - p); the fourth cumulant is
+        // r p (1 + 4p + p²)/q⁴, so the fourth central moment is that plus 3 var².
+        let q = 1.0 - p;
+        let mean = r * p / q;
+        let var = mean / q;
+        let k4 = r * p * (1.0 + 4.0 * p + p * p) / q.powi(4);
+        let mu4 = k4 + 3.0 * var * var;
+        assert_moments(&format!("nbinom({r}, {p})"), &xs, mean, var, mu4, 4.0);
+    }
+    assert!(
+        draws(2, |g| g.negative_binomial(3.0, 0.0))
+            .iter()
+            .all(|&k| k == 0.0)
+    );
+}
+
+#[test]
+fn bernoulli_frequency() {
+    for (i, p) in [0.0, 0.05, 0.5, 0.93, 1.0].into_iter().enumerate() {
+        let xs = draws(700 + i as u64, |g| g.bernoulli(p));
+        assert!(xs.iter().all(|&x| x == 0.0 || x == 1.0));
+        let (m, _) = moments(&xs);
+        let se = (p * (1.0 - p) / N as f64).sqrt();
+        assert!((m - p).abs() <= 4.0 * se + 1e-12, "bernoulli({p}): {m}");
+    }
+}
+
+#[test]
 fn categorical_frequencies() {
     let weights = [0.0f32, 1.0, 3.0, 0.0, 6.0];
     let mut rng = Rng::new(9);
@@ -195,6 +242,10 @@ fn categorical_frequencies() {
     assert_eq!(rng.categorical(&[0.0f64, 2.5]), Some(1));
 }
 
+fn r_nan(r: f64, p: f64) -> bool {
+    Rng::new(3).negative_binomial(r, p).is_nan()
+}
+
 #[test]
 fn parameters_of_no_distribution() {
     let mut r = Rng::new(3);
@@ -206,6 +257,18 @@ fn parameters_of_no_distribution() {
     }
     for bad in [-0.5, f64::NAN, f64::INFINITY] {
         assert!(r.poisson(bad).is_nan(), "poisson({bad})");
+    }
+    for (r, p) in [
+        (0.0, 0.5),
+        (-1.0, 0.5),
+        (f64::NAN, 0.5),
+        (2.0, 1.0),
+        (2.0, -0.1),
+    ] {
+        assert!(r_nan(r, p), "negative_binomial({r}, {p})");
+    }
+    for bad in [-0.1, 1.5, f64::NAN] {
+        assert!(Rng::new(3).bernoulli(bad).is_nan(), "bernoulli({bad})");
     }
     let empty: [f32; 0] = [];
     assert_eq!(r.categorical(&empty), None);

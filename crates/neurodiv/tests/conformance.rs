@@ -12,6 +12,8 @@
 //! (the individual assertion messages are printed above it).
 
 mod common;
+#[path = "conformance/distributions.rs"]
+mod distributions;
 #[path = "conformance/forecasting.rs"]
 mod forecasting;
 #[path = "conformance/harness.rs"]

@@ -33,6 +33,17 @@ pub enum OptimError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A target value outside the support of a distribution loss (a negative count, a
+    /// Bernoulli target other than 0 or 1).
+    #[error("{distribution} cannot model the target value {value}: {reason}")]
+    Target {
+        /// The distribution (`"Poisson"`, `"Bernoulli"`, ...).
+        distribution: &'static str,
+        /// The offending target.
+        value: f32,
+        /// What its targets must be.
+        reason: &'static str,
+    },
     /// Optimizer state (e.g. loaded from a checkpoint) that does not fit the parameters.
     #[error("optimizer state does not fit the parameters: {0}")]
     StateMismatch(String),

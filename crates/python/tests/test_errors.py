@@ -3,7 +3,7 @@
 import pytest
 
 from neurodiv import NeuralForecast
-from neurodiv.losses import DistributionLoss, MQLoss
+from neurodiv.losses import GMM, DistributionLoss, MQLoss
 from neurodiv.models import MLP, NHITS, TSMixer
 
 
@@ -31,7 +31,11 @@ def test_missing_required_arguments():
 
 def test_bad_losses():
     with pytest.raises(ValueError, match="distribution"):
-        DistributionLoss("Poisson")
+        DistributionLoss("Gumbel")
+    with pytest.raises(ValueError, match="rho"):
+        DistributionLoss("Tweedie")
+    with pytest.raises(ValueError, match="n_components"):
+        GMM(n_components=0)
     with pytest.raises(ValueError):
         MQLoss(level=[150])
 

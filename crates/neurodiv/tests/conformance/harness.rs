@@ -273,11 +273,11 @@ impl Drop for TempDir {
 /// The losses every univariate model must train with (distributions with few draws, to stay
 /// fast).
 pub fn compatible_losses() -> Vec<Loss> {
-    let few_draws = |d| Loss::DistributionLoss {
+    let few_draws = |d: Distribution| Loss::DistributionLoss {
         distribution: d,
         quantiles: neurodiv::optim::losses::levels_to_quantiles(&[80]),
         num_samples: 50,
-        return_params: true,
+        return_params: d.returns_params(),
     };
     vec![
         Loss::MAE,
@@ -291,6 +291,28 @@ pub fn compatible_losses() -> Vec<Loss> {
         Loss::MASE { seasonality: 12 },
         few_draws(Distribution::Normal),
         few_draws(Distribution::StudentT),
+        Loss::HuberQLoss { q: 0.7, delta: 1.0 },
+        Loss::HuberMQLoss {
+            quantiles: neurodiv::optim::losses::levels_to_quantiles(&[80]),
+            delta: 1.0,
+        },
+        // AirPassengers are counts: every count distribution applies (Bernoulli, which needs
+        // 0/1 targets, is checked in `conformance/distributions.rs`).
+        few_draws(Distribution::Poisson),
+        few_draws(Distribution::NegativeBinomial),
+        few_draws(Distribution::Tweedie { rho: 1.5 }),
+        few_draws(Distribution::GMM {
+            n_components: 2,
+            weighted: true,
+        }),
+        few_draws(Distribution::PMM {
+            n_components: 2,
+            weighted: false,
+        }),
+        few_draws(Distribution::NBMM {
+            n_components: 2,
+            weighted: true,
+        }),
     ]
 }
 

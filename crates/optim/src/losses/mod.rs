@@ -8,12 +8,13 @@
 //! to `y_hat` only. See `docs/losses.md` for the formulas.
 
 mod distribution;
+mod mixture;
 mod parse;
 mod point;
 mod quantile;
 mod serde_text;
 
-pub use distribution::{Distribution, sorted_quantile};
+pub use distribution::{Distribution, MAX_COMPONENTS, sorted_quantile};
 pub use quantile::{levels_to_quantiles, quantile_name};
 
 use crate::OptimError;
@@ -63,10 +64,25 @@ pub enum Loss {
         /// The quantiles, in `(0, 1)`, distinct; [`Loss::mq_from_levels`] puts the median first.
         quantiles: Vec<f32>,
     },
-    /// A distribution's negative log-likelihood (`DistributionLoss`): the outputs are the
-    /// distribution's parameters, forecasts the mean and quantiles of `num_samples` draws.
+    /// Huberized pinball loss of one quantile (`HuberQLoss`).
+    HuberQLoss {
+        /// The quantile, in `(0, 1)`.
+        q: f32,
+        /// Threshold between the quadratic and the linear part (default 1).
+        delta: f32,
+    },
+    /// Huberized multi-quantile loss (`HuberMQLoss`): one output per quantile, in this order.
+    HuberMQLoss {
+        /// The quantiles, in `(0, 1)`, distinct (median first when built from levels).
+        quantiles: Vec<f32>,
+        /// Threshold between the quadratic and the linear part (default 1).
+        delta: f32,
+    },
+    /// A distribution's negative log-likelihood (`DistributionLoss`, and the mixtures `GMM`,
+    /// `PMM`, `NBMM`): the outputs are the distribution's parameters, forecasts the mean and
+    /// quantiles of `num_samples` draws.
     DistributionLoss {
-        /// The distribution family.
+        /// The distribution family (a mixture for `GMM`, `PMM`, `NBMM`).
         distribution: Distribution,
         /// The quantiles reported, in column order ([`Loss::mq_from_levels`]'s order for levels,
         /// ascending for explicit quantiles).
@@ -110,7 +126,18 @@ impl Loss {
         }
     }
 
-    /// NeuralForecast's class name (`"MAE"`, `"HuberLoss"`, `"MQLoss"`, ...).
+    /// `GMM(n_components, level=levels)`, `PMM(...)` or `NBMM(...)` (by `distribution`, which
+    /// must be a mixture) with NeuralForecast's other defaults.
+    pub fn mixture(distribution: Distribution, levels: &[u32]) -> Loss {
+        debug_assert!(
+            distribution.is_mixture(),
+            "{} is not a mixture",
+            distribution.name()
+        );
+        Self::distribution(distribution, levels)
+    }
+
+    /// NeuralForecast's class name (`"MAE"`, `"HuberLoss"`, `"MQLoss"`, `"GMM"`, ...).
     pub fn name(&self) -> &'static str {
         match self {
             Loss::MAE => "MAE",
@@ -122,11 +149,17 @@ impl Loss {
             Loss::Huber { .. } => "HuberLoss",
             Loss::QuantileLoss { .. } => "QuantileLoss",
             Loss::MQLoss { .. } => "MQLoss",
+            Loss::HuberQLoss { .. } => "HuberQLoss",
+            Loss::HuberMQLoss { .. } => "HuberMQLoss",
+            Loss::DistributionLoss { distribution, .. } if distribution.is_mixture() => {
+                distribution.name()
+            }
             Loss::DistributionLoss { .. } => "DistributionLoss",
         }
     }
 
-    /// Checks the parameters: seasonality ≥ 1, `delta > 0`, quantiles in `(0, 1)` and distinct.
+    /// Checks the parameters: seasonality ≥ 1, `delta > 0`, quantiles in `(0, 1)` and distinct,
+    /// the distribution's settings ([`Distribution::validate`]), no `return_params` for Tweedie.
     pub fn validate(&self) -> Result<(), OptimError> {
         let check_q = |q: f32| {
             if q > 0.0 && q < 1.0 {
@@ -135,19 +168,54 @@ impl Loss {
                 Err(OptimError::invalid("quantile", q, "must be in (0, 1)"))
             }
         };
+        let check_delta = |delta: f32| {
+            if delta.is_finite() && delta > 0.0 {
+                Ok(())
+            } else {
+                Err(OptimError::invalid(
+                    "delta",
+                    delta,
+                    "must be positive and finite",
+                ))
+            }
+        };
+        let check_qs = |quantiles: &[f32]| {
+            if quantiles.is_empty() {
+                return Err(OptimError::invalid(
+                    "quantiles",
+                    "[]",
+                    "need at least one quantile",
+                ));
+            }
+            for (i, &q) in quantiles.iter().enumerate() {
+                check_q(q)?;
+                if quantiles[..i].contains(&q) {
+                    return Err(OptimError::invalid("quantile", q, "appears twice"));
+                }
+            }
+            Ok(())
+        };
         match self {
             Loss::MASE { seasonality: 0 } => {
                 Err(OptimError::invalid("seasonality", 0, "must be at least 1"))
             }
-            Loss::Huber { delta } if !(delta.is_finite() && *delta > 0.0) => Err(
-                OptimError::invalid("delta", delta, "must be positive and finite"),
-            ),
+            Loss::Huber { delta } => check_delta(*delta),
             Loss::QuantileLoss { q } => check_q(*q),
+            Loss::HuberQLoss { q, delta } => check_q(*q).and_then(|()| check_delta(*delta)),
             Loss::DistributionLoss {
+                distribution,
                 quantiles,
                 num_samples,
-                ..
+                return_params,
             } => {
+                distribution.validate()?;
+                if *return_params && !distribution.returns_params() {
+                    return Err(OptimError::invalid(
+                        "return_params",
+                        "True",
+                        "Tweedie does not support return_params (as in NeuralForecast)",
+                    ));
+                }
                 if *num_samples < 2 {
                     return Err(OptimError::invalid(
                         "num_samples",
@@ -157,22 +225,29 @@ impl Loss {
                 }
                 quantiles.iter().try_for_each(|&q| check_q(q))
             }
-            Loss::MQLoss { quantiles } => {
-                if quantiles.is_empty() {
-                    return Err(OptimError::invalid(
-                        "quantiles",
-                        "[]",
-                        "need at least one quantile",
-                    ));
-                }
-                for (i, &q) in quantiles.iter().enumerate() {
-                    check_q(q)?;
-                    if quantiles[..i].contains(&q) {
-                        return Err(OptimError::invalid("quantile", q, "appears twice"));
-                    }
-                }
-                Ok(())
+            Loss::MQLoss { quantiles } => check_qs(quantiles),
+            Loss::HuberMQLoss { quantiles, delta } => {
+                check_qs(quantiles).and_then(|()| check_delta(*delta))
             }
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks that a training target is in the support of the loss: non-negative for the
+    /// count distributions (Poisson, NegativeBinomial, PMM, NBMM) and Tweedie, 0 or 1 for
+    /// Bernoulli (PyTorch refuses other values in their `log_prob`). Any value passes the
+    /// other losses; NaN (a missing target) always passes.
+    pub fn check_target(&self, y: f32) -> Result<(), OptimError> {
+        match self {
+            Loss::DistributionLoss { distribution, .. } => distribution.check_target(y),
+            _ => Ok(()),
+        }
+    }
+
+    /// [`check_target`](Self::check_target) on every value of `ys`: the first bad value.
+    pub fn check_targets(&self, ys: &[f32]) -> Result<(), OptimError> {
+        match self {
+            Loss::DistributionLoss { .. } => ys.iter().try_for_each(|&y| self.check_target(y)),
             _ => Ok(()),
         }
     }
@@ -194,7 +269,7 @@ impl Loss {
     /// for a distribution, 1 otherwise.
     pub fn outputsize_multiplier(&self) -> usize {
         match self {
-            Loss::MQLoss { quantiles } => quantiles.len(),
+            Loss::MQLoss { quantiles } | Loss::HuberMQLoss { quantiles, .. } => quantiles.len(),
             Loss::DistributionLoss { distribution, .. } => distribution.n_params(),
             _ => 1,
         }
@@ -214,7 +289,12 @@ impl Loss {
     pub fn output_names(&self) -> Vec<String> {
         match self {
             Loss::QuantileLoss { q } => vec![format!("_ql{q}")],
-            Loss::MQLoss { quantiles } => quantiles.iter().map(|&q| quantile_name(q)).collect(),
+            Loss::HuberQLoss { q, delta } => {
+                vec![format!("_q{}_d{}", py_float(*q), py_float(*delta))]
+            }
+            Loss::MQLoss { quantiles } | Loss::HuberMQLoss { quantiles, .. } => {
+                quantiles.iter().map(|&q| quantile_name(q)).collect()
+            }
             Loss::DistributionLoss {
                 distribution,
                 quantiles,
@@ -225,9 +305,8 @@ impl Loss {
                 .chain(
                     distribution
                         .param_names()
-                        .iter()
-                        .filter(|_| *return_params)
-                        .map(|p| p.to_string()),
+                        .into_iter()
+                        .filter(|_| *return_params),
                 )
                 .collect(),
             _ => vec![String::new()],
@@ -238,19 +317,22 @@ impl Loss {
     /// levels), the sample mean (0) for a distribution, else 0.
     pub fn point_index(&self) -> usize {
         match self {
-            Loss::MQLoss { quantiles } => quantile::median_index(quantiles),
+            Loss::MQLoss { quantiles } | Loss::HuberMQLoss { quantiles, .. } => {
+                quantile::median_index(quantiles)
+            }
             _ => 0,
         }
     }
 
-    /// The quantiles of the output columns (QuantileLoss, MQLoss, DistributionLoss), else
+    /// The quantiles of the output columns (QuantileLoss, MQLoss, their Huber versions,
+    /// DistributionLoss and the mixtures), else
     /// `None`.
     pub fn quantiles(&self) -> Option<&[f32]> {
         match self {
-            Loss::QuantileLoss { q } => Some(std::slice::from_ref(q)),
-            Loss::MQLoss { quantiles } | Loss::DistributionLoss { quantiles, .. } => {
-                Some(quantiles)
-            }
+            Loss::QuantileLoss { q } | Loss::HuberQLoss { q, .. } => Some(std::slice::from_ref(q)),
+            Loss::MQLoss { quantiles }
+            | Loss::HuberMQLoss { quantiles, .. }
+            | Loss::DistributionLoss { quantiles, .. } => Some(quantiles),
             _ => None,
         }
     }
@@ -333,6 +415,12 @@ impl Loss {
             Loss::Huber { delta } => point::huber_terms(y, point_forecast(), *delta),
             Loss::QuantileLoss { q } => quantile::pinball_terms(y, point_forecast(), *q),
             Loss::MQLoss { quantiles } => quantile::mq_terms(y, y_hat, quantiles),
+            Loss::HuberQLoss { q, delta } => {
+                quantile::huber_pinball_terms(y, point_forecast(), *q, *delta)
+            }
+            Loss::HuberMQLoss { quantiles, delta } => {
+                quantile::huber_mq_terms(y, y_hat, quantiles, *delta)
+            }
             Loss::DistributionLoss { .. } => {
                 let zero = y.constant(neurodiv_autodiff::Tensor::zeros(&[ys[0], 1]));
                 let one = y.constant(neurodiv_autodiff::Tensor::ones(&[ys[0], 1]));
@@ -369,5 +457,17 @@ impl Loss {
         let params = distribution.decouple(raw, loc, scale);
         let w = point::weights(mask, horizon_weight);
         distribution::weighted_average(distribution.neg_log_prob(&params, y), w.w)
+    }
+}
+
+/// A float as Python's `repr` prints it (`1.0`, `0.5`, `1e-05`-like exponents aside): Rust's
+/// shortest form, with `.0` added to whole numbers. NeuralForecast builds `HuberQLoss`'s column
+/// name from Python floats (`_q0.5_d1.0`).
+fn py_float(v: f32) -> String {
+    let s = format!("{v}");
+    if s.contains(['.', 'e', 'E', 'N', 'n']) {
+        s
+    } else {
+        format!("{s}.0")
     }
 }

@@ -3,7 +3,9 @@
 //! `MQLoss(level=[80, 90])`, `MQLoss(quantiles=[0.1, 0.5, 0.9])`,
 //! `DistributionLoss(StudentT, level=[80, 90])`,
 //! `DistributionLoss(distribution="Normal", quantiles=[0.1, 0.9], num_samples=500,
-//! return_params=True)`. Names are case-insensitive; arguments may be given by keyword or in
+//! return_params=True)`, `DistributionLoss(Tweedie, rho=1.5)`, `HuberQLoss(q=0.9, delta=0.5)`,
+//! `HuberMQLoss(level=[80, 90], delta=1.0)`, `GMM(n_components=3, level=[80, 90])`,
+//! `PMM(n_components=5, weighted=True)`, `NBMM`. Names are case-insensitive; arguments may be given by keyword or in
 //! NeuralForecast's positional order; strings may be quoted or bare; without arguments the
 //! defaults are NeuralForecast's (`delta = 1`, `level = [80, 90]`, `num_samples = 1000`), plus
 //! `seasonality = 1` for MASE and `q = 0.5` for QuantileLoss (which NeuralForecast requires).
@@ -13,8 +15,11 @@ use super::{DEFAULT_LEVELS, DEFAULT_NUM_SAMPLES, Distribution, Loss, levels_to_q
 use crate::OptimError;
 use std::str::FromStr;
 
-const NAMES: &str =
-    "MAE, MSE, RMSE, MAPE, SMAPE, MASE, HuberLoss, QuantileLoss, MQLoss, DistributionLoss";
+const NAMES: &str = "MAE, MSE, RMSE, MAPE, SMAPE, MASE, HuberLoss, QuantileLoss, MQLoss, \
+    HuberQLoss, HuberMQLoss, DistributionLoss, GMM, PMM, NBMM";
+
+/// Position given to keyword-only arguments (never matched positionally).
+const KEYWORD_ONLY: usize = usize::MAX;
 
 fn parse_err(input: &str, reason: impl Into<String>) -> OptimError {
     OptimError::Parse {
@@ -202,6 +207,78 @@ impl FromStr for Loss {
                 let quantiles = interval_quantiles(&mut a, 0, 1, false)?;
                 (Loss::MQLoss { quantiles }, "level or quantiles")
             }
+            "huberqloss" => {
+                let q = a.take("q", 0).map_or(Ok(0.5), |v| a.number(v))?;
+                let delta = a.take("delta", 1).map_or(Ok(1.0), |v| a.number(v))?;
+                (Loss::HuberQLoss { q, delta }, "q, delta")
+            }
+            "hubermqloss" => {
+                let quantiles = interval_quantiles(&mut a, 0, 1, false)?;
+                let delta = a.take("delta", 2).map_or(Ok(1.0), |v| a.number(v))?;
+                (
+                    Loss::HuberMQLoss { quantiles, delta },
+                    "level, quantiles, delta",
+                )
+            }
+            mixture @ ("gmm" | "pmm" | "nbmm") => {
+                // NeuralForecast's defaults: 10 components for PMM, 1 for GMM and NBMM.
+                let default_n = if mixture == "pmm" { 10 } else { 1 };
+                let n_components = a
+                    .take("n_components", 0)
+                    .map_or(Ok(default_n), |v| a.number(v))?;
+                let quantiles = interval_quantiles(&mut a, 1, 2, false)?;
+                let num_samples = a
+                    .take("num_samples", 3)
+                    .map_or(Ok(DEFAULT_NUM_SAMPLES), |v| a.number(v))?;
+                let return_params = a
+                    .take("return_params", 4)
+                    .map_or(Ok(false), |v| a.flag(v))?;
+                // NBMM has no correlation options: its `weighted` comes right after.
+                let weighted_at = if mixture == "nbmm" { 5 } else { 7 };
+                if mixture != "nbmm" {
+                    for (key, at) in [("batch_correlation", 5), ("horizon_correlation", 6)] {
+                        if let Some(v) = a.take(key, at)
+                            && a.flag(v)?
+                        {
+                            return Err(parse_err(
+                                s,
+                                format!("{key}=True is not supported (only the default False)"),
+                            ));
+                        }
+                    }
+                }
+                let weighted = a
+                    .take("weighted", weighted_at)
+                    .map_or(Ok(false), |v| a.flag(v))?;
+                let distribution = match mixture {
+                    "gmm" => Distribution::GMM {
+                        n_components,
+                        weighted,
+                    },
+                    "pmm" => Distribution::PMM {
+                        n_components,
+                        weighted,
+                    },
+                    _ => Distribution::NBMM {
+                        n_components,
+                        weighted,
+                    },
+                };
+                (
+                    Loss::DistributionLoss {
+                        distribution,
+                        quantiles,
+                        num_samples,
+                        return_params,
+                    },
+                    if mixture == "nbmm" {
+                        "n_components, level, quantiles, num_samples, return_params, weighted"
+                    } else {
+                        "n_components, level, quantiles, num_samples, return_params, \
+                         batch_correlation, horizon_correlation, weighted"
+                    },
+                )
+            }
             "distributionloss" => {
                 let d = a.take("distribution", 0).ok_or_else(|| {
                     parse_err(
@@ -209,12 +286,27 @@ impl FromStr for Loss {
                         format!("name the distribution: one of {DISTRIBUTION_NAMES}"),
                     )
                 })?;
-                let distribution = Distribution::from_name(unquote(d)).ok_or_else(|| {
+                let mut distribution = Distribution::from_name(unquote(d)).ok_or_else(|| {
                     parse_err(
                         s,
                         format!("unknown distribution {d:?}; expected one of {DISTRIBUTION_NAMES}"),
                     )
                 })?;
+                let rho = a.take("rho", KEYWORD_ONLY);
+                match (&mut distribution, rho) {
+                    (Distribution::Tweedie { rho }, Some(v)) => *rho = a.number(v)?,
+                    (Distribution::Tweedie { .. }, None) => {
+                        return Err(parse_err(
+                            s,
+                            "Tweedie needs its variance power rho in (1, 2), e.g. \
+                             DistributionLoss(Tweedie, rho=1.5)",
+                        ));
+                    }
+                    (_, Some(_)) => {
+                        return Err(parse_err(s, "rho is an argument of Tweedie only"));
+                    }
+                    (_, None) => {}
+                }
                 let quantiles = interval_quantiles(&mut a, 1, 2, true)?;
                 let num_samples = a
                     .take("num_samples", 3)
@@ -229,7 +321,7 @@ impl FromStr for Loss {
                         num_samples,
                         return_params,
                     },
-                    "distribution, level, quantiles, num_samples, return_params",
+                    "distribution, level, quantiles, num_samples, return_params, rho (Tweedie)",
                 )
             }
             _ => {
@@ -289,6 +381,12 @@ impl std::fmt::Display for Loss {
             Loss::MASE { seasonality } => write!(f, "MASE(seasonality={seasonality})"),
             Loss::Huber { delta } => write!(f, "HuberLoss(delta={delta})"),
             Loss::QuantileLoss { q } => write!(f, "QuantileLoss(q={q})"),
+            Loss::HuberQLoss { q, delta } => write!(f, "HuberQLoss(q={q}, delta={delta})"),
+            Loss::HuberMQLoss { quantiles, delta } => {
+                f.write_str("HuberMQLoss(")?;
+                write_interval(f, quantiles)?;
+                write!(f, ", delta={delta})")
+            }
             Loss::MQLoss { quantiles } => {
                 f.write_str("MQLoss(")?;
                 write_interval(f, quantiles)?;
@@ -300,13 +398,29 @@ impl std::fmt::Display for Loss {
                 num_samples,
                 return_params,
             } => {
-                write!(f, "DistributionLoss({}, ", distribution.name())?;
+                match distribution {
+                    Distribution::GMM { n_components, .. }
+                    | Distribution::PMM { n_components, .. }
+                    | Distribution::NBMM { n_components, .. } => {
+                        write!(f, "{}(n_components={n_components}, ", distribution.name())?
+                    }
+                    _ => write!(f, "DistributionLoss({}, ", distribution.name())?,
+                }
                 write_interval(f, quantiles)?;
                 if *num_samples != DEFAULT_NUM_SAMPLES {
                     write!(f, ", num_samples={num_samples}")?;
                 }
                 if *return_params {
                     f.write_str(", return_params=True")?;
+                }
+                match distribution {
+                    Distribution::Tweedie { rho } => write!(f, ", rho={rho}")?,
+                    Distribution::GMM { weighted: true, .. }
+                    | Distribution::PMM { weighted: true, .. }
+                    | Distribution::NBMM { weighted: true, .. } => {
+                        f.write_str(", weighted=True")?
+                    }
+                    _ => {}
                 }
                 f.write_str(")")
             }

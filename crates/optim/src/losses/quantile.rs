@@ -37,6 +37,52 @@ pub(crate) fn mq_terms<'t>(y: Var<'t>, y_hat: Var<'t>, quantiles: &[f32]) -> Var
     under.add(over).mean(2, false) // [B, h, Q] -> [B, h]
 }
 
+/// `torch.nn.functional.huber_loss(x, 0, delta)` of `x >= 0`: `½x²` below `δ`, else
+/// `δ(x - ½δ)`; written as `½c² + δ(x - c)` with `c = min(x, δ)`.
+fn huber_of_nonnegative<'t>(x: Var<'t>, delta: f32) -> Var<'t> {
+    let c = x.clamp(0.0, delta);
+    c.mul(c).mul_scalar(0.5).add(x.sub(c).mul_scalar(delta))
+}
+
+/// NeuralForecast's `HuberQLoss` terms: `q·L_δ((y - ŷ)₊) + (1 - q)·L_δ((ŷ - y)₊)`, `[B, h]`.
+pub(crate) fn huber_pinball_terms<'t>(y: Var<'t>, y_hat: Var<'t>, q: f32, delta: f32) -> Var<'t> {
+    let e = y.sub(y_hat);
+    huber_of_nonnegative(e.relu(), delta)
+        .mul_scalar(q)
+        .add(huber_of_nonnegative(e.neg().relu(), delta).mul_scalar(1.0 - q))
+}
+
+/// NeuralForecast's `HuberMQLoss` terms averaged over the quantiles (its documented formula;
+/// its code sums them, as for MQLoss): `y` `[B, h]`, `y_hat` `[B, h, Q]`; returns `[B, h]` with
+/// `(1/Q) Σ_q (L_δ(q (y - ŷ_q)₊) + L_δ((1 - q) (ŷ_q - y)₊))` (the quantile weights inside the
+/// Huber function, unlike `HuberQLoss`).
+///
+/// # Panics
+/// When `y_hat` is not `[B, h, Q]` for `y`'s `[B, h]` and the `Q` quantiles.
+pub(crate) fn huber_mq_terms<'t>(
+    y: Var<'t>,
+    y_hat: Var<'t>,
+    quantiles: &[f32],
+    delta: f32,
+) -> Var<'t> {
+    let ys = y.shape();
+    let s = y_hat.shape();
+    let nq = quantiles.len();
+    assert!(
+        ys.len() == 2 && s.len() == 3 && s[..2] == ys[..] && s[2] == nq,
+        "Loss::compute(HuberMQLoss): y {ys:?} with {nq} quantiles needs y_hat [B, h, {nq}], got {s:?}"
+    );
+    let err = y_hat.sub(y.reshape(&[ys[0], ys[1], 1])); // [B, h, Q]
+    let q = y.constant(Tensor::from_vec(&[nq], quantiles.to_vec()));
+    let one_minus_q = y.constant(Tensor::from_vec(
+        &[nq],
+        quantiles.iter().map(|&q| 1.0 - q).collect(),
+    ));
+    let under = huber_of_nonnegative(err.neg().relu().mul(q), delta);
+    let over = huber_of_nonnegative(err.relu().mul(one_minus_q), delta);
+    under.add(over).mean(2, false) // [B, h, Q] -> [B, h]
+}
+
 /// NeuralForecast's `level_to_outputs`: repeated levels dropped (first kept); each level `l`
 /// gives the quantiles `(50 - l/2)/100` and `(50 + l/2)/100`, sorted ascending; the median
 /// 0.5 comes first. `[80, 90]` gives `[0.5, 0.05, 0.1, 0.9, 0.95]`.

@@ -96,9 +96,26 @@ class MQLoss(_Loss):
         super().__init__(level=None if quantiles is not None else level, quantiles=quantiles)
 
 
+class HuberQLoss(_Loss):
+    """Huberized pinball loss of quantile `q` in (0, 1) with threshold `delta`."""
+
+    def __init__(self, q: float, delta: float = 1.0):
+        super().__init__(q=q, delta=delta)
+
+
+class HuberMQLoss(_Loss):
+    """Huberized multi-quantile loss (threshold `delta`), with MQLoss's columns."""
+
+    def __init__(self, level=(80, 90), quantiles=None, delta: float = 1.0):
+        super().__init__(
+            level=None if quantiles is not None else level, quantiles=quantiles, delta=delta
+        )
+
+
 class DistributionLoss(_Loss):
-    """Negative log-likelihood of a parametric distribution (`"Normal"` or `"StudentT"`);
-    forecasts are the mean, median and interval bounds of `num_samples` draws."""
+    """Negative log-likelihood of a parametric distribution (`"Normal"`, `"StudentT"`,
+    `"Poisson"`, `"NegativeBinomial"`, `"Tweedie"` with `rho=...`, `"Bernoulli"`); forecasts are
+    the mean, median and interval bounds of `num_samples` draws."""
 
     def __init__(
         self,
@@ -107,6 +124,7 @@ class DistributionLoss(_Loss):
         quantiles=None,
         num_samples: int = 1000,
         return_params: bool = False,
+        **distribution_kwargs,
     ):
         super().__init__(
             distribution=distribution,
@@ -114,7 +132,99 @@ class DistributionLoss(_Loss):
             quantiles=quantiles,
             num_samples=num_samples,
             return_params=return_params,
+            **distribution_kwargs,
         )
+
+
+class _Mixture(_Loss):
+    _default_components = 1
+
+    def __init__(
+        self,
+        n_components=None,
+        level=(80, 90),
+        quantiles=None,
+        num_samples: int = 1000,
+        return_params: bool = False,
+        weighted: bool = False,
+        **correlations,
+    ):
+        super().__init__(
+            n_components=self._default_components if n_components is None else n_components,
+            level=None if quantiles is not None else level,
+            quantiles=quantiles,
+            num_samples=num_samples,
+            return_params=return_params,
+            weighted=weighted,
+            **correlations,
+        )
+
+
+class GMM(_Mixture):
+    """Gaussian mixture of `n_components` (default 1), equal or learned (`weighted`) weights."""
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        level=(80, 90),
+        quantiles=None,
+        num_samples: int = 1000,
+        return_params: bool = False,
+        batch_correlation: bool = False,
+        horizon_correlation: bool = False,
+        weighted: bool = False,
+    ):
+        super().__init__(
+            n_components,
+            level,
+            quantiles,
+            num_samples,
+            return_params,
+            weighted,
+            batch_correlation=batch_correlation,
+            horizon_correlation=horizon_correlation,
+        )
+
+
+class PMM(_Mixture):
+    """Poisson mixture of `n_components` (default 10), equal or learned (`weighted`) weights."""
+
+    def __init__(
+        self,
+        n_components: int = 10,
+        level=(80, 90),
+        quantiles=None,
+        num_samples: int = 1000,
+        return_params: bool = False,
+        batch_correlation: bool = False,
+        horizon_correlation: bool = False,
+        weighted: bool = False,
+    ):
+        super().__init__(
+            n_components,
+            level,
+            quantiles,
+            num_samples,
+            return_params,
+            weighted,
+            batch_correlation=batch_correlation,
+            horizon_correlation=horizon_correlation,
+        )
+
+
+class NBMM(_Mixture):
+    """Negative binomial mixture of `n_components` (default 1), equal or learned weights."""
+
+    def __init__(
+        self,
+        n_components: int = 1,
+        level=(80, 90),
+        quantiles=None,
+        num_samples: int = 1000,
+        return_params: bool = False,
+        weighted: bool = False,
+    ):
+        super().__init__(n_components, level, quantiles, num_samples, return_params, weighted)
 
 
 __all__ = [
@@ -127,5 +237,10 @@ __all__ = [
     "HuberLoss",
     "QuantileLoss",
     "MQLoss",
+    "HuberQLoss",
+    "HuberMQLoss",
     "DistributionLoss",
+    "GMM",
+    "PMM",
+    "NBMM",
 ]
