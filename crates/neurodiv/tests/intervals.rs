@@ -190,3 +190,48 @@ fn interval_requests_that_cannot_be_met_are_typed_errors() {
         .to_string();
     assert!(e.contains("\"Unseen\" was not in the data"), "{e}");
 }
+
+/// The calibration gate on a small version of the example's generated panel (known
+/// Gaussian noise): conformal and Normal intervals cover within 10 points of nominal. The full
+/// study (200 series, NeuralForecast's defaults, beside NeuralForecast) is
+/// `cargo run --release -p neurodiv --example intervals -- --seeds 3`.
+#[test]
+fn conformal_and_normal_intervals_cover_near_nominal_on_a_known_noise_panel() {
+    let panel = neurodiv::data::synthetic::seasonal_daily_panel(40, 150, 7);
+    let (train, test) = panel.split_tail(14).unwrap();
+    let y: Vec<f32> = (0..test.n_series())
+        .flat_map(|i| test.series(i).y.to_vec())
+        .collect();
+    let config = |loss: Loss| {
+        MLPConfig::new(14, 28)
+            .hidden_size(64)
+            .max_steps(150)
+            .scaler_type(ScalerType::Robust)
+            .loss(loss)
+    };
+    let pi = PredictionIntervals::new(10, ConformalMethod::ConformalDistribution, 1).unwrap();
+    let mut conformal = NeuralForecast::new(
+        vec![Box::new(MLP::new(config(Loss::MAE)).unwrap())],
+        train.freq(),
+    );
+    conformal
+        .fit_with_intervals(&train, 0, pi, &mut |_, _| {})
+        .unwrap();
+    let mut normal = NeuralForecast::new(
+        vec![Box::new(
+            MLP::new(config(Loss::distribution(Distribution::Normal, &[80, 90]))).unwrap(),
+        )],
+        train.freq(),
+    );
+    normal.fit(&train, 0).unwrap();
+    for (what, nf) in [("conformal", &conformal), ("Normal", &normal)] {
+        let fc = nf.predict_with(None, None, Some(&levels())).unwrap();
+        let s = interval_scores(&fc, "MLP", &y).unwrap().unwrap();
+        for ((level, cover, _), nominal) in s.levels.iter().zip([80.0, 90.0]) {
+            assert!(
+                (cover - nominal).abs() <= 10.0,
+                "{what} {level}%: coverage {cover:.1}%"
+            );
+        }
+    }
+}
