@@ -39,6 +39,14 @@ pub enum NfError {
     /// Options or a checkpoint asking for a model larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// An explanation asked of a model that gives none (only TFT does).
+    #[error("{model} is {name}: only TFT explains its forecasts (variable importances, attention)")]
+    NotExplainable {
+        /// The model's alias.
+        model: String,
+        /// Its class name.
+        name: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -103,6 +111,11 @@ impl NeuralForecast {
     /// Whether `fit` has run.
     pub fn is_fitted(&self) -> bool {
         self.history.is_some()
+    }
+
+    /// The data of the last fit.
+    pub(crate) fn history(&self) -> Option<&PanelFrame> {
+        self.history.as_ref()
     }
 
     fn check_compatible(&self, df: &PanelFrame) -> Result<(), NfError> {
