@@ -40,7 +40,9 @@ pub enum NfError {
     #[error("{0}")]
     TooLarge(String),
     /// An explanation asked of a model that gives none (only TFT does).
-    #[error("{model} is {name}: only TFT explains its forecasts (variable importances, attention)")]
+    #[error(
+        "cannot explain {model} (a {name} model): only TFT returns variable importances and attention"
+    )]
     NotExplainable {
         /// The model's alias.
         model: String,
