@@ -385,3 +385,56 @@ proptest! {
         }
     }
 }
+
+/// `lstm_with_cell`: the outputs and the final cell state side by side, `[B, T*Hout + H]`.
+fn lstm_both<'t>(case: &Case, v: &[Var<'t>]) -> Var<'t> {
+    let (p, h0, c0) = case.split(v);
+    let (y, c) = v[0].lstm_with_cell(&p, h0, c0.unwrap());
+    let y = y.reshape(&[case.b, case.t * case.hout()]); // [B, T, Hout] -> [B, T*Hout]
+    Var::concat(&[y, c], 1)
+}
+
+#[test]
+fn lstm_with_cell_passes_gradcheck_through_the_final_cell_state() {
+    // B = 9 splits into two blocks of rows on two threads; the projection case too.
+    let cases = [
+        Case::new(Cell::Lstm, 2, 3, 3, 4),
+        Case::new(Cell::Lstm, 1, 1, 2, 3),
+        Case::new(Cell::Lstm, 9, 2, 2, 2).no_bias(),
+        Case::new(Cell::Lstm, 2, 3, 2, 3).proj(2),
+    ];
+    for (k, case) in cases.into_iter().enumerate() {
+        let inputs = case.inputs(700 + 10 * k as u64);
+        for threads in [1, 2] {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| gradcheck(&inputs, |_, v| lstm_both(&case, v)))
+                .unwrap_or_else(|e| panic!("{case:?} on {threads} threads: {e}"));
+        }
+    }
+}
+
+#[test]
+fn lstm_with_cell_equals_lstm_and_the_unfused_chain() {
+    let case = Case::new(Cell::Lstm, 3, 4, 3, 5);
+    let inputs = case.inputs(900);
+    let tape = Tape::new();
+    let v: Vec<Var<'_>> = inputs.iter().map(|t| tape.param(t.clone())).collect();
+    let (p, h0, c0) = case.split(&v);
+    let (y, c) = v[0].lstm(&p, h0, c0.unwrap());
+    let (y2, c2) = v[0].lstm_with_cell(&p, h0, c0.unwrap());
+    assert_eq!(y.value(), y2.value(), "same outputs, bit for bit");
+    assert_eq!(c, c2.value(), "same final cell state, bit for bit");
+    // A gradient reaching c_T only: the same as through the elementary ops.
+    let seed = rand(&[case.b, case.h], 5);
+    let (_, fused) = grads_of(&inputs, Some(seed.clone()), |_, v| {
+        let (p, h0, c0) = case.split(v);
+        v[0].lstm_with_cell(&p, h0, c0.unwrap()).1
+    });
+    let (_, unfused) = grads_of(&inputs, Some(seed), |_, v| case.unfused(v).1.unwrap());
+    for (n, (a, b)) in fused.iter().zip(&unfused).enumerate() {
+        assert_rel(&format!("gradient {n}"), a.data(), b.data(), 1e-5);
+    }
+}

@@ -185,6 +185,10 @@ pub struct ForecastArgs {
     /// Write errors and timings per model to this JSON file.
     #[arg(long)]
     pub metrics_json: Option<PathBuf>,
+    /// Write what each TFT model looks at to this JSON file: per series, the variable
+    /// selection weights by column and the attention over the window (TFT only).
+    #[arg(long)]
+    pub explain: Option<PathBuf>,
     /// Seasonal period for MASE (default: from the frequency).
     #[arg(long, allow_negative_numbers = true)]
     pub season_length: Option<usize>,

@@ -345,6 +345,7 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
             ("--out", a.out.as_deref()),
             ("--metrics-json", a.metrics_json.as_deref()),
             ("--plot", a.plot.as_deref()),
+            ("--explain", a.explain.as_deref()),
         ],
     )?;
     let df = load_data(
@@ -376,6 +377,17 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     {
         return Err(neurodiv::intervals::uncalibrated(m.as_ref()).into());
     }
+    // --explain covers the TFT models of the run; a run without one is refused before fitting.
+    if a.explain.is_some()
+        && !models.iter().any(|m| m.name() == "TFT")
+        && let Some(m) = models.first()
+    {
+        return Err(NfError::NotExplainable {
+            model: m.alias(),
+            name: m.name().to_string(),
+        }
+        .into());
+    }
     let futr_file = a
         .futr
         .as_deref()
@@ -392,6 +404,17 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     let futr = futr_file.as_ref().or(test.as_ref()).filter(|_| uses_futr);
     let mut fc = nf.predict_with(None, futr, intervals.as_ref())?;
     let predict_s = t.elapsed().as_secs_f64();
+    let explained = match &a.explain {
+        Some(_) => {
+            let mut all = serde_json::Map::new();
+            for m in nf.models().iter().filter(|m| m.name() == "TFT") {
+                let e = nf.explain(&m.alias(), futr)?;
+                all.insert(m.alias(), serde_json::to_value(e)?);
+            }
+            Some(serde_json::Value::Object(all))
+        }
+        None => None,
+    };
     if let Some(how) = &a.ensemble {
         fc.add_ensemble(nf.models(), how.parse()?)?;
     }
@@ -474,6 +497,9 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     if let Some(p) = &a.metrics_json {
         let text = serde_json::to_string_pretty(&serde_json::json!({ "models": json }))?;
         outputs.write(p, text.as_bytes())?;
+    }
+    if let (Some(p), Some(e)) = (&a.explain, &explained) {
+        outputs.write(p, serde_json::to_string_pretty(e)?.as_bytes())?;
     }
     if let Some(p) = &a.plot {
         outputs.render(p, |tmp| {

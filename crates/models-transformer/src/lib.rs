@@ -1,5 +1,5 @@
 //! Transformer forecasting models, with NeuralForecast's names, defaults and semantics:
-//! VanillaTransformer, Informer, Autoformer, FEDformer, PatchTST, iTransformer and TimeXer. Attention is `neurodiv-attention`'s flash kernel; the input embedding
+//! VanillaTransformer, Informer, Autoformer, FEDformer, PatchTST, iTransformer, TimeXer and TFT. Attention is `neurodiv-attention`'s flash kernel; the input embedding
 //! is `neurodiv-nn`'s `DataEmbedding`.
 //!
 //! ```
@@ -19,6 +19,8 @@ mod fedformer;
 mod informer;
 mod itransformer;
 mod patchtst;
+mod tft;
+mod tft_blocks;
 mod timexer;
 mod vanilla;
 
@@ -28,5 +30,7 @@ pub use fedformer::{FEDformer, FEDformerConfig};
 pub use informer::{Informer, InformerConfig};
 pub use itransformer::{ITransformerConfig, iTransformer};
 pub use patchtst::{PatchTST, PatchTSTConfig};
+pub use tft::{RnnType, TFT, TFTConfig, TFTVariables};
+pub use tft_blocks::GrnActivation;
 pub use timexer::{TimeXer, TimeXerConfig};
 pub use vanilla::{VanillaTransformer, VanillaTransformerConfig};

@@ -15,6 +15,7 @@
 
 pub mod datasets;
 pub mod evaluate;
+pub mod explain;
 mod forecast_frame;
 pub mod intervals;
 mod orchestrator;
@@ -23,6 +24,7 @@ pub mod registry;
 mod saved_frame;
 
 pub use evaluate::{Evaluation, evaluate};
+pub use explain::{Explanation, SeriesExplanation, VariableImportance};
 pub use forecast_frame::{ENSEMBLE_COLUMN, Ensemble, ForecastFrame, write_atomic};
 pub use intervals::{
     ConformalMethod, IntervalScores, Intervals, PredictionIntervals, interval_scores,

@@ -40,6 +40,16 @@ pub enum NfError {
     /// Options or a checkpoint asking for a model larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// An explanation asked of a model that gives none (only TFT does).
+    #[error(
+        "cannot explain {model} (a {name} model): only TFT returns variable importances and attention"
+    )]
+    NotExplainable {
+        /// The model's alias.
+        model: String,
+        /// Its class name.
+        name: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -109,6 +119,11 @@ impl NeuralForecast {
     /// Whether `fit` has run.
     pub fn is_fitted(&self) -> bool {
         self.history.is_some()
+    }
+
+    /// The data of the last fit.
+    pub(crate) fn history(&self) -> Option<&PanelFrame> {
+        self.history.as_ref()
     }
 
     fn check_compatible(&self, df: &PanelFrame) -> Result<(), NfError> {

@@ -252,6 +252,7 @@ pub const CASES: &[Case] = &[
         overrides: &[("hist_exog_list", r#"["y_[lag12]"]"#)],
         ..panel("TimeXer", "panel, historical y_[lag12]", 30)
     },
+    nf("TFT", 3),
 ];
 
 /// The recurrent mode of `model` (NeuralForecast's `recurrent=True`), against NeuralForecast's

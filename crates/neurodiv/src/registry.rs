@@ -159,6 +159,7 @@ fn entries() -> Vec<Entry> {
             m::TimeXer,
             m::TimeXerConfig
         ));
+        v.push(entry!("transformer", "TFT", m::TFT, m::TFTConfig));
     }
     v
 }

@@ -266,6 +266,67 @@ impl Recurrent {
         (out, last)
     }
 
+    /// [`forward`](Self::forward) with the states on the tape: `state` (the layout of
+    /// [`zero_state`](Self::zero_state), as variables) may depend on parameters, and the
+    /// returned final state carries gradients back through time, so an encoder's state can
+    /// start a decoder (`dec(y, enc(x, (h0, c0))[1])` in PyTorch). `None` starts from zeros.
+    /// Same values as [`forward`](Self::forward).
+    ///
+    /// # Panics
+    /// As [`forward`](Self::forward).
+    pub fn forward_with_state<'t>(
+        &self,
+        ctx: &mut Ctx<'t>,
+        x: Var<'t>,
+        state: Option<&[Var<'t>]>,
+    ) -> (Var<'t>, Vec<Var<'t>>) {
+        let shape = x.shape();
+        assert!(
+            shape.len() == 3 && shape[2] == self.input_size,
+            "Recurrent: input {shape:?} is not [B, T, {}]",
+            self.input_size
+        );
+        let (b, t) = (shape[0], shape[1]);
+        let state: Vec<Var<'t>> = match state {
+            Some(s) => {
+                let values: Vec<Tensor> = s.iter().map(|v| v.value()).collect();
+                self.check_state(&values, b);
+                s.to_vec()
+            }
+            None => self
+                .zero_state(b)
+                .into_iter()
+                .map(|z| ctx.constant(z))
+                .collect(),
+        };
+        let (per, hout) = (self.per_layer(), self.output_size());
+        let mut out = x;
+        let mut last = Vec::with_capacity(state.len());
+        for (k, layer) in self.layers.iter().enumerate() {
+            let mut p = RecurrentParams::new(ctx.p(layer.weight_ih), ctx.p(layer.weight_hh));
+            p.b_ih = layer.bias_ih.map(|id| ctx.p(id));
+            p.b_hh = layer.bias_hh.map(|id| ctx.p(id));
+            p.w_hr = layer.weight_hr.map(|id| ctx.p(id));
+            let h0 = state[k * per];
+            let (y, c) = match self.kind {
+                CellKind::Rnn => (out.rnn_tanh(&p, h0), None),
+                CellKind::Gru => (out.gru(&p, h0), None),
+                CellKind::Lstm => {
+                    let (y, c) = out.lstm_with_cell(&p, h0, state[k * per + 1]);
+                    (y, Some(c))
+                }
+            };
+            last.push(y.slice(1, t - 1, t).reshape(&[b, hout])); // [B, T, Hout] -> [B, Hout]
+            last.extend(c);
+            out = if k + 1 < self.num_layers {
+                y.dropout(self.dropout, &mut ctx.rng)
+            } else {
+                y
+            };
+        }
+        (out, last)
+    }
+
     /// The weights of layer `k` as slices.
     fn weights<'a>(&self, store: &'a ParamStore, k: usize) -> CellWeights<'a> {
         let layer = &self.layers[k];

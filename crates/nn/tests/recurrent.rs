@@ -281,3 +281,60 @@ fn an_lstm_learns_a_running_sum() {
     }
     assert!(last < first.unwrap() * 0.3, "loss {first:?} -> {last}");
 }
+
+#[test]
+fn forward_with_state_matches_forward_and_carries_gradients_through_the_state() {
+    use neurodiv_autodiff::Var;
+    use neurodiv_autodiff::gradcheck::GradCheck;
+    let (b, t, input, hidden) = (2, 3, 3, 4);
+    for (kind, layers, proj, bias) in configs() {
+        let (store, rnn) = build(kind, input, hidden, layers, bias, 0.0, proj);
+        let x = Tensor::randn(&[b, t, input], &mut Rng::new(8));
+        let mut rng = Rng::new(9);
+        let init: Vec<Tensor> = rnn
+            .zero_state(b)
+            .iter()
+            .map(|s| Tensor::randn(s.shape(), &mut rng).map(|v| 0.5 * v))
+            .collect();
+        // Same values and final state as `forward`.
+        let tape = Tape::new();
+        let mut ctx = Ctx::new(&tape, &store, Rng::new(0));
+        let (y, last) = rnn.forward(&mut ctx, tape.constant(x.clone()), Some(&init));
+        let vars: Vec<Var<'_>> = init.iter().map(|s| tape.constant(s.clone())).collect();
+        let (y2, last2) = rnn.forward_with_state(&mut ctx, tape.constant(x.clone()), Some(&vars));
+        assert_eq!(y.value(), y2.value(), "{kind:?}: outputs");
+        let last2: Vec<Tensor> = last2.iter().map(|v| v.value()).collect();
+        assert_eq!(last, last2, "{kind:?}: final state");
+
+        // An encoder's state starting a second run of the stack: the gradients of the input
+        // and of the initial state flow through both runs.
+        let mut inputs = vec![x.clone()];
+        inputs.extend(init.iter().cloned());
+        let n = init.len();
+        GradCheck::default()
+            .check(&inputs, |tape, v| flat_chain(tape, v, &store, &rnn, n))
+            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+    }
+}
+
+/// The encoder run, a second run started from its final state, and that run's final state,
+/// flattened and joined.
+fn flat_chain<'t>(
+    tape: &'t Tape,
+    v: &[neurodiv_autodiff::Var<'t>],
+    store: &ParamStore,
+    rnn: &Recurrent,
+    n: usize,
+) -> neurodiv_autodiff::Var<'t> {
+    use neurodiv_autodiff::Var;
+    let mut ctx = Ctx::new(tape, store, Rng::new(0));
+    let (enc, state) = rnn.forward_with_state(&mut ctx, v[0], Some(&v[1..=n]));
+    let (dec, end) = rnn.forward_with_state(&mut ctx, v[0], Some(&state));
+    let flat = |v: Var<'t>| -> Var<'t> {
+        let k = v.shape().iter().product();
+        v.reshape(&[k]) // [..] -> [numel]
+    };
+    let mut parts = vec![flat(enc), flat(dec)];
+    parts.extend(end.into_iter().map(flat));
+    Var::concat(&parts, 0)
+}

@@ -113,7 +113,7 @@ impl<'t> Var<'t> {
     /// # Panics
     /// When the shapes do not fit (naming them), `T == 0`, or `p.w_hr` is set.
     pub fn rnn_tanh(self, p: &RecurrentParams<'t>, h0: Var<'t>) -> Var<'t> {
-        self.recurrent(Cell::Rnn, p, h0, None).0
+        self.recurrent(Cell::Rnn, p, h0, None, false).0
     }
 
     /// The LSTM over a sequence: `self` is `x [B, T, I]`, `h0 [B, Hout]`, `c0 [B, H]`, where
@@ -124,8 +124,30 @@ impl<'t> Var<'t> {
     /// # Panics
     /// When the shapes do not fit (naming them) or `T == 0`.
     pub fn lstm(self, p: &RecurrentParams<'t>, h0: Var<'t>, c0: Var<'t>) -> (Var<'t>, Tensor) {
-        let (y, c) = self.recurrent(Cell::Lstm, p, h0, Some(c0));
+        let (y, c) = self.recurrent(Cell::Lstm, p, h0, Some(c0), false);
         (y, c.expect("the LSTM returns its cell state"))
+    }
+
+    /// [`lstm`](Self::lstm) whose final cell state `c_T [B, H]` is on the tape too, so that a
+    /// gradient reaching it flows back through time (an encoder handing its state to a
+    /// decoder, as `nn.LSTM(x, (h0, c0))` chains do). The op records one node holding the
+    /// outputs and `c_T` one after the other; the two results are slices of it.
+    ///
+    /// # Panics
+    /// As [`lstm`](Self::lstm).
+    pub fn lstm_with_cell(
+        self,
+        p: &RecurrentParams<'t>,
+        h0: Var<'t>,
+        c0: Var<'t>,
+    ) -> (Var<'t>, Var<'t>) {
+        let (both, _) = self.recurrent(Cell::Lstm, p, h0, Some(c0), true);
+        let (b, t, hout) = (self.shape()[0], self.shape()[1], h0.shape()[1]);
+        let h = c0.shape()[1];
+        let ny = b * t * hout;
+        let y = both.slice(0, 0, ny).reshape(&[b, t, hout]); // [B*T*Hout + B*H] -> [B, T, Hout]
+        let c = both.slice(0, ny, ny + b * h).reshape(&[b, h]); // [.. + B*H] -> [B, H]
+        (y, c)
     }
 
     /// The GRU over a sequence: `self` is `x [B, T, I]`, `h0 [B, H]`; returns the outputs
@@ -134,15 +156,18 @@ impl<'t> Var<'t> {
     /// # Panics
     /// When the shapes do not fit (naming them), `T == 0`, or `p.w_hr` is set.
     pub fn gru(self, p: &RecurrentParams<'t>, h0: Var<'t>) -> Var<'t> {
-        self.recurrent(Cell::Gru, p, h0, None).0
+        self.recurrent(Cell::Gru, p, h0, None, false).0
     }
 
+    /// The op. With `cell_out` (LSTM), the recorded value is the outputs and the final cell
+    /// state flattened one after the other, `[B*T*Hout + B*H]`, and the gradient of both flows.
     fn recurrent(
         self,
         cell: Cell,
         p: &RecurrentParams<'t>,
         h0: Var<'t>,
         c0: Option<Var<'t>>,
+        cell_out: bool,
     ) -> (Var<'t>, Option<Tensor>) {
         let tape = self.tape;
         let x = self.value();
@@ -239,8 +264,17 @@ impl<'t> Var<'t> {
             p.w_hr.is_some(),
             c0.is_some(),
         ];
-        let out = tape.record(y, &parents, move |g, needs| {
-            saved.backward(g.data(), needs, flags)
+        let ny = y.numel();
+        let value = match (&c_last, cell_out) {
+            (Some(c), true) => {
+                let both = concat([y.data(), c.data()].into_iter());
+                Tensor::from_vec(&[both.len()], both)
+            }
+            _ => y,
+        };
+        let out = tape.record(value, &parents, move |g, needs| {
+            let (gy, gc) = g.data().split_at(ny);
+            saved.backward(gy, (!gc.is_empty()).then_some(gc), needs, flags)
         });
         (out, c_last)
     }

@@ -73,6 +73,7 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
             ("patch_len", "4"),
         ],
         "iTransformer" => vec![("hidden_size", "8"), ("n_heads", "2"), ("d_ff", "8")],
+        "TFT" => vec![("hidden_size", "8"), ("n_head", "2")],
         "VanillaTransformer" | "Autoformer" => vec![
             ("hidden_size", "8"),
             ("n_head", "2"),

@@ -59,8 +59,15 @@ fn mm(ta: bool, m: usize, n: usize, k: usize, a: &[f32], b: &[f32]) -> Vec<f32> 
 impl Saved {
     /// The gradients of the parents in the order the op recorded them: `x, w_ih, w_hh,
     /// [b_ih], [b_hh], [w_hr], h0, [c0]`, where `has = [b_ih, b_hh, w_hr, c0]` tells which
-    /// optional ones are present.
-    pub fn backward(&self, gy: &[f32], needs: &[bool], has: [bool; 4]) -> Vec<Option<Tensor>> {
+    /// optional ones are present. `gc` is the gradient of the final cell state `[B, H]` when
+    /// the op put it on the tape (LSTM).
+    pub fn backward(
+        &self,
+        gy: &[f32],
+        gc: Option<&[f32]>,
+        needs: &[bool],
+        has: [bool; 4],
+    ) -> Vec<Option<Tensor>> {
         let Dims {
             cell,
             b,
@@ -93,20 +100,22 @@ impl Saved {
             .as_ref()
             .map(|w| PackedB::new(hout, h, w.data(), h, 1));
         let need_h0 = need(Some(ph0));
-        let mut first = 0;
+        // Each block's first batch row.
+        let mut row0 = 0;
         let starts: Vec<(usize, &Steps)> = self
             .blocks
             .iter()
             .map(|block| {
-                first += block.d.b * steps * hout;
-                (first - block.d.b * steps * hout, block)
+                row0 += block.d.b;
+                (row0 - block.d.b, block)
             })
             .collect();
         let per_block: Vec<Walk> = starts
             .par_iter()
-            .map(|&(first, block)| {
-                let gy = &gy[first..][..block.d.b * steps * hout];
-                block.through_time(&w_hh, w_hr.as_ref(), gy, need_h0)
+            .map(|&(row0, block)| {
+                let gy = &gy[row0 * steps * hout..][..block.d.b * steps * hout];
+                let gc = gc.map(|g| &g[row0 * h..][..block.d.b * h]);
+                block.through_time(&w_hh, w_hr.as_ref(), gy, gc, need_h0)
             })
             .collect();
         let cat = |k: fn(&Walk) -> &Vec<f32>| concat(per_block.iter().map(|w| &k(w)[..]));
@@ -170,12 +179,14 @@ impl Steps {
     /// The reverse walk. Returns the stacked gate gradients `[B*T, G*H]` of the input side
     /// (`dXP`) and, for the GRU, of the recurrent side (`dHP`, empty otherwise), the stacked
     /// gradients reaching each `h_t` (`[B*T, P]`, with a projection only), and the gradients of
-    /// `h0` and `c0` (empty for the RNN and the GRU's `c0`).
+    /// `h0` and `c0` (empty for the RNN and the GRU's `c0`). `gc` (LSTM) is the gradient
+    /// reaching the final cell state from outside the op.
     fn through_time(
         &self,
         w_hh: &PackedB,
         w_hr: Option<&PackedB>,
         gy: &[f32],
+        gc: Option<&[f32]>,
         need_h0: bool,
     ) -> Walk {
         let Dims {
@@ -194,7 +205,10 @@ impl Steps {
         let mut dhp = vec![0.0; if gru { rows * gh } else { 0 }];
         let mut dhtot = vec![0.0; if proj { rows * hout } else { 0 }];
         let mut dh = vec![0.0; b * hout]; // gradient reaching h_t
-        let mut dc = vec![0.0; if cell == Cell::Lstm { b * h } else { 0 }];
+        let mut dc = match gc {
+            Some(g) if cell == Cell::Lstm => g.to_vec(),
+            _ => vec![0.0; if cell == Cell::Lstm { b * h } else { 0 }],
+        };
         let mut dg = vec![0.0; b * gh]; // this step's gate gradients (input side)
         let mut dgh = vec![0.0; if gru { b * gh } else { 0 }]; // recurrent side (GRU)
         let mut dht = vec![0.0; if proj { b * h } else { 0 }];
