@@ -273,17 +273,15 @@ impl ConformalScores {
         let mut values = Vec::with_capacity(2 * n);
         for (t, &mean) in point.iter().enumerate() {
             values.clear();
-            values.extend((0..n).map(|w| scores[w * h + t]));
+            let errors = (0..n).map(|w| scores[w * h + t]);
             match self.settings.method {
                 ConformalMethod::ConformalDistribution => {
-                    let errors = values.clone();
-                    values.clear();
-                    values.extend(errors.iter().map(|e| mean - e));
-                    values.extend(errors.iter().map(|e| mean + e));
+                    values.extend(errors.flat_map(|e| [mean - e, mean + e]));
                     values.sort_by(f32::total_cmp);
                     out.extend(quantiles.iter().map(|&q| sorted_quantile(&values, q)));
                 }
                 ConformalMethod::ConformalError => {
+                    values.extend(errors);
                     values.sort_by(f32::total_cmp);
                     out.extend(quantiles.iter().map(|&q| {
                         if q < 0.5 {

@@ -46,6 +46,17 @@ pub struct RecurrentLayer {
     pub weight_hr: Option<ParamId>,
 }
 
+impl RecurrentLayer {
+    /// The layer's parameters on the tape.
+    fn params<'t>(&self, ctx: &Ctx<'t>) -> RecurrentParams<'t> {
+        let mut p = RecurrentParams::new(ctx.p(self.weight_ih), ctx.p(self.weight_hh));
+        p.b_ih = self.bias_ih.map(|id| ctx.p(id));
+        p.b_hh = self.bias_hh.map(|id| ctx.p(id));
+        p.w_hr = self.weight_hr.map(|id| ctx.p(id));
+        p
+    }
+}
+
 /// A stack of recurrent layers like `torch.nn.RNN/LSTM/GRU(batch_first=True)`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Recurrent {
@@ -241,10 +252,7 @@ impl Recurrent {
         let mut out = x;
         let mut last = Vec::with_capacity(state.len());
         for (k, layer) in self.layers.iter().enumerate() {
-            let mut p = RecurrentParams::new(ctx.p(layer.weight_ih), ctx.p(layer.weight_hh));
-            p.b_ih = layer.bias_ih.map(|id| ctx.p(id));
-            p.b_hh = layer.bias_hh.map(|id| ctx.p(id));
-            p.w_hr = layer.weight_hr.map(|id| ctx.p(id));
+            let p = layer.params(ctx);
             let h0 = ctx.constant(state[k * per].clone());
             let (y, c) = match self.kind {
                 CellKind::Rnn => (out.rnn_tanh(&p, h0), None),
@@ -303,10 +311,7 @@ impl Recurrent {
         let mut out = x;
         let mut last = Vec::with_capacity(state.len());
         for (k, layer) in self.layers.iter().enumerate() {
-            let mut p = RecurrentParams::new(ctx.p(layer.weight_ih), ctx.p(layer.weight_hh));
-            p.b_ih = layer.bias_ih.map(|id| ctx.p(id));
-            p.b_hh = layer.bias_hh.map(|id| ctx.p(id));
-            p.w_hr = layer.weight_hr.map(|id| ctx.p(id));
+            let p = layer.params(ctx);
             let h0 = state[k * per];
             let (y, c) = match self.kind {
                 CellKind::Rnn => (out.rnn_tanh(&p, h0), None),
