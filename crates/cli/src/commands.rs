@@ -333,7 +333,8 @@ fn stage_or_print(frame: &ForecastFrame, out: Option<&Path>, outputs: &mut Outpu
 
 fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     if let Some(p) = &a.plot {
-        crate::plot::check_extension(p)?;
+        neurodiv::plot::check_extension(p)
+            .map_err(|_| format!("--plot {}: use a .svg or .png file name", p.display()))?;
     }
     check_paths(
         &[
@@ -354,7 +355,8 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         &a.model.freq,
         &a.model.load,
     )?;
-    let plotted = crate::plot::series_to_plot(&df, &a.plot_ids)?;
+    let plotted =
+        neurodiv::plot::series_to_plot(&df, &a.plot_ids).map_err(|e| format!("--plot-ids: {e}"))?;
     let (train, test) = match a.holdout {
         Some(n) => {
             let (tr, te) = df.split_tail(n)?;
@@ -503,12 +505,13 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     }
     if let Some(p) = &a.plot {
         outputs.render(p, |tmp| {
-            let spec = crate::plot::PlotSpec {
+            // `tmp` is the staged file of `Outputs` (its extension is the target's).
+            let spec = neurodiv::plot::PlotSpec {
                 wanted: plotted.clone(),
                 holdout: test.is_some(),
                 history: a.plot_history.unwrap_or(4 * h),
             };
-            crate::plot::draw(tmp, &df, &fc, &spec)
+            neurodiv::plot::draw(tmp, &df, &fc, &spec)
                 .map_err(|e| format!("--plot {}: {e}", p.display()).into())
         })?;
     }

@@ -20,6 +20,8 @@ mod forecast_frame;
 pub mod intervals;
 mod orchestrator;
 pub mod parity;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod registry;
 mod saved_frame;
 

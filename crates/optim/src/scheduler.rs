@@ -461,8 +461,9 @@ impl LrSchedulerKind {
 
     /// The schedule of a run of `max_steps` steps at base rate `lr`: for `warmup_steps > 0`, a
     /// linear warm-up from `lr / warmup_steps` ([`Warmup::linear`]) over the first `warmup_steps`
-    /// steps, then this kind over the rest. `num_lr_decays` is the step decay's (-1: none) and
-    /// must be -1 for the other kinds.
+    /// steps, then this kind over the rest. `num_lr_decays` is the step decay's (-1: none); the
+    /// other kinds ignore it, as NeuralForecast ignores it when given an `lr_scheduler` (so
+    /// NHITS's default of 3 decays does not stand in the way of a cosine).
     pub fn build(
         self,
         lr: f32,
@@ -476,13 +477,6 @@ impl LrSchedulerKind {
                 "warmup_steps",
                 format!("{warmup_steps} (max_steps {max_steps})"),
                 "must be below max_steps",
-            ));
-        }
-        if self != LrSchedulerKind::StepLr && num_lr_decays != -1 {
-            return Err(OptimError::invalid(
-                "num_lr_decays",
-                format!("{num_lr_decays} (lr_scheduler {})", self.name()),
-                "applies to lr_scheduler steplr only; use -1 with cosine or constant",
             ));
         }
         let after = max_steps - warmup_steps;

@@ -1,12 +1,31 @@
-//! Forecast plots: history, point forecasts and intervals per series, as SVG or PNG.
+//! Forecast plots: history, point forecasts and intervals per series, as SVG or PNG (the
+//! `plot` feature, on by default; the command line's `--plot`).
+//!
+//! ```no_run
+//! use neurodiv::plot::{PlotSpec, draw, series_to_plot};
+//! use neurodiv::prelude::*;
+//! let df = neurodiv::datasets::air_passengers()?;
+//! let (train, _test) = df.split_tail(12)?;
+//! let mut nf = NeuralForecast::new(
+//!     vec![Box::new(MLP::new(MLPConfig::new(12, 24).max_steps(50))?)],
+//!     train.freq(),
+//! );
+//! nf.fit(&train, 0)?;
+//! let forecast = nf.predict(None)?;
+//! let spec = PlotSpec { wanted: series_to_plot(&train, &[])?, holdout: false, history: 48 };
+//! draw(std::path::Path::new("forecast.svg"), &train, &forecast, &spec)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use neurodiv::prelude::*;
+use crate::{ForecastFrame, NfError};
+use neurodiv_data::PanelFrame;
 use plotters::prelude::*;
 use std::path::Path;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
-const MAX_SERIES: usize = 4;
+/// Series drawn when none are named.
+pub const MAX_SERIES: usize = 4;
 const COLORS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(255, 127, 14),
@@ -19,8 +38,8 @@ const COLORS: [RGBColor; 6] = [
 /// render the same on every machine.
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
-/// Fails unless `path` ends in `.svg` or `.png` (checked before any work is done).
-pub fn check_extension(path: &Path) -> Result<()> {
+/// Fails unless `path` ends in `.svg` or `.png` (check it before any work is done).
+pub fn check_extension(path: &Path) -> std::result::Result<(), NfError> {
     match path
         .extension()
         .and_then(|e| e.to_str())
@@ -28,13 +47,18 @@ pub fn check_extension(path: &Path) -> Result<()> {
         .as_deref()
     {
         Some("svg" | "png") => Ok(()),
-        _ => Err(format!("--plot {}: use a .svg or .png file name", path.display()).into()),
+        _ => Err(NfError::Usage(format!(
+            "plot {}: use a .svg or .png file name",
+            path.display()
+        ))),
     }
 }
 
-/// The indices of the series `ids` of `history` (default: the first few), checked before any
-/// work is done.
-pub fn series_to_plot(history: &PanelFrame, ids: &[String]) -> Result<Vec<usize>> {
+/// The indices of the series `ids` of `history` (none named: the first [`MAX_SERIES`]).
+pub fn series_to_plot(
+    history: &PanelFrame,
+    ids: &[String],
+) -> std::result::Result<Vec<usize>, NfError> {
     if ids.is_empty() {
         return Ok((0..history.n_series().min(MAX_SERIES)).collect());
     }
@@ -42,7 +66,7 @@ pub fn series_to_plot(history: &PanelFrame, ids: &[String]) -> Result<Vec<usize>
         .map(|id| {
             (0..history.n_series())
                 .find(|&i| history.series(i).id == id)
-                .ok_or_else(|| format!("--plot-ids: no series {id:?}").into())
+                .ok_or_else(|| NfError::Usage(format!("no series {id:?} to plot")))
         })
         .collect()
 }
@@ -63,7 +87,20 @@ pub struct PlotSpec {
 /// Draws the last `spec.history` points of each series of `history` before the forecast start,
 /// a dashed cutoff line, and the forecasts of `fc` (point lines and interval bands, all in the
 /// legend) into `path` (.svg or .png).
-pub fn draw(path: &Path, history: &PanelFrame, fc: &ForecastFrame, spec: &PlotSpec) -> Result<()> {
+pub fn draw(
+    path: &Path,
+    history: &PanelFrame,
+    fc: &ForecastFrame,
+    spec: &PlotSpec,
+) -> std::result::Result<(), NfError> {
+    check_extension(path)?;
+    draw_any(path, history, fc, spec).map_err(|e| NfError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })
+}
+
+fn draw_any(path: &Path, history: &PanelFrame, fc: &ForecastFrame, spec: &PlotSpec) -> Result<()> {
     let wanted = &spec.wanted;
     plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
         .map_err(|_| "the embedded font could not be read")?;
@@ -73,7 +110,6 @@ pub fn draw(path: &Path, history: &PanelFrame, fc: &ForecastFrame, spec: &PlotSp
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    // `path` is the staged file of `crate::output::Outputs` (its extension is the target's).
     match ext.as_str() {
         "svg" => render(
             SVGBackend::new(path, (1000, height)).into_drawing_area(),
@@ -87,7 +123,7 @@ pub fn draw(path: &Path, history: &PanelFrame, fc: &ForecastFrame, spec: &PlotSp
             fc,
             spec,
         ),
-        _ => Err(format!("--plot {}: use a .svg or .png file name", path.display()).into()),
+        _ => Err("use a .svg or .png file name".into()),
     }
 }
 
@@ -258,4 +294,44 @@ fn interval_pairs(fc: &ForecastFrame, name: &str) -> Vec<(String, String)> {
         })
         .filter(|(_, hi)| fc.column(hi).is_some())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draws_an_svg_and_refuses_bad_requests() {
+        let (train, test) = crate::datasets::air_passengers()
+            .unwrap()
+            .split_tail(3)
+            .unwrap();
+        let fc = ForecastFrame {
+            unique_id: vec![train.series(0).id.to_string(); 3],
+            ds: test.series(0).ds.to_vec(),
+            cutoff: None,
+            y: None,
+            columns: vec![("Naive".into(), test.series(0).y.to_vec())],
+        };
+        let dir = std::env::temp_dir().join(format!("neurodiv-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f.svg");
+        let spec = PlotSpec {
+            wanted: series_to_plot(&train, &[]).unwrap(),
+            holdout: false,
+            history: 24,
+        };
+        draw(&path, &train, &fc, &spec).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.contains("Naive"),
+            "{}",
+            &svg[..80]
+        );
+        let err = draw(&dir.join("f.jpg"), &train, &fc, &spec).unwrap_err();
+        assert!(err.to_string().contains("use a .svg or .png"), "{err}");
+        let err = series_to_plot(&train, &["nope".into()]).unwrap_err();
+        assert_eq!(err.to_string(), "no series \"nope\" to plot");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }
