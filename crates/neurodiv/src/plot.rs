@@ -17,7 +17,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use crate::{ForecastFrame, NfError};
+use crate::{Explanation, ForecastFrame, NfError, SeriesExplanation};
 use neurodiv_data::PanelFrame;
 use plotters::prelude::*;
 use std::path::Path;
@@ -273,6 +273,128 @@ where
     Ok(())
 }
 
+/// Draws the variable importances of TFT explanations ([`NeuralForecast::explain`]) into
+/// `path` (.svg or .png) as horizontal bars: one panel per model and series (at most
+/// [`MAX_SERIES`] panels), the static, historical and future variables in three colours.
+///
+/// [`NeuralForecast::explain`]: crate::NeuralForecast::explain
+pub fn draw_importance(
+    path: &Path,
+    explanations: &[Explanation],
+) -> std::result::Result<(), NfError> {
+    check_extension(path)?;
+    let panels: Vec<(&Explanation, &SeriesExplanation)> = explanations
+        .iter()
+        .flat_map(|e| e.series.iter().map(move |s| (e, s)))
+        .take(MAX_SERIES)
+        .collect();
+    if panels.is_empty() {
+        return Err(NfError::Usage("no explanation to plot".into()));
+    }
+    let result = (|| -> Result<()> {
+        plotters::style::register_font("sans-serif", FontStyle::Normal, FONT)
+            .map_err(|_| "the embedded font could not be read")?;
+        let bars = |s: &SeriesExplanation| {
+            s.static_importance.len() + s.historical_importance.len() + s.future_importance.len()
+        };
+        let height: u32 = panels.iter().map(|(_, s)| 80 + 26 * bars(s) as u32).sum();
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("png"))
+        {
+            render_importance(
+                BitMapBackend::new(path, (900, height)).into_drawing_area(),
+                &panels,
+            )
+        } else {
+            render_importance(
+                SVGBackend::new(path, (900, height)).into_drawing_area(),
+                &panels,
+            )
+        }
+    })();
+    result.map_err(|e| NfError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::other(e.to_string()),
+    })
+}
+
+fn render_importance<DB: DrawingBackend>(
+    root: DrawingArea<DB, plotters::coord::Shift>,
+    panels: &[(&Explanation, &SeriesExplanation)],
+) -> Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let mut rest = root;
+    for (i, (e, s)) in panels.iter().enumerate() {
+        // Every bar: (group, variable, importance), top to bottom.
+        let bars: Vec<(&str, &str, f32)> = [
+            ("static", &s.static_importance),
+            ("historical", &s.historical_importance),
+            ("future", &s.future_importance),
+        ]
+        .into_iter()
+        .flat_map(|(group, vars)| {
+            vars.iter()
+                .map(move |v| (group, v.variable.as_str(), v.importance))
+        })
+        .collect();
+        let height = 80 + 26 * bars.len() as u32;
+        let (panel, below) = if i + 1 < panels.len() {
+            rest.split_vertically(height)
+        } else {
+            let empty = rest.clone();
+            (rest, empty)
+        };
+        rest = below;
+        let n = bars.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&panel)
+            .caption(format!("{}: {}", e.model, s.unique_id), ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(10)
+            // Room right of the longest bar for its label.
+            .build_cartesian_2d(0f64..1.6f64, 0f64..n)?;
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .disable_y_axis()
+            .x_labels(9)
+            .x_label_formatter(&|x| {
+                if *x <= 1.0 {
+                    number_label(*x)
+                } else {
+                    String::new()
+                }
+            })
+            .x_desc("importance (selection weight)")
+            .draw()?;
+        for (k, (group, variable, importance)) in bars.iter().enumerate() {
+            let color = match *group {
+                "static" => COLORS[2],
+                "historical" => COLORS[0],
+                _ => COLORS[1],
+            };
+            // Bar k (from the top) spans [n - k - 1, n - k).
+            let top = n - k as f64;
+            let value = *importance as f64;
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(0.0, top - 0.85), (value, top - 0.15)],
+                color.filled(),
+            )))?;
+            chart.draw_series(std::iter::once(Text::new(
+                format!("{variable} ({group}) {value:.3}"),
+                (value + 0.01, top - 0.3),
+                ("sans-serif", 13),
+            )))?;
+        }
+    }
+    rest.present()?;
+    Ok(())
+}
+
 /// An axis value as a label: integers without `.0`, others with at most 3 significant decimals.
 fn number_label(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -332,6 +454,42 @@ mod tests {
         assert!(err.to_string().contains("use a .svg or .png"), "{err}");
         let err = series_to_plot(&train, &["nope".into()]).unwrap_err();
         assert_eq!(err.to_string(), "no series \"nope\" to plot");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn draws_importances_as_bars() {
+        let var = |variable: &str, importance| crate::VariableImportance {
+            variable: variable.into(),
+            importance,
+        };
+        let e = Explanation {
+            model: "TFT".into(),
+            h: 2,
+            input_size: 3,
+            series: vec![SeriesExplanation {
+                unique_id: "a".into(),
+                static_importance: vec![var("store_size", 1.0)],
+                historical_importance: vec![var("observed_target", 0.7), var("price", 0.3)],
+                future_importance: vec![var("promo", 1.0)],
+                ds: (0..5).map(|i| i.to_string()).collect(),
+                attention: vec![0.2; 5],
+            }],
+        };
+        let dir = std::env::temp_dir().join(format!("neurodiv-importance-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("i.svg");
+        draw_importance(&path, std::slice::from_ref(&e)).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        for label in [
+            "store_size (static)",
+            "price (historical) 0.300",
+            "promo (future)",
+        ] {
+            assert!(svg.contains(label), "{label} missing");
+        }
+        let err = draw_importance(&path, &[]).unwrap_err();
+        assert_eq!(err.to_string(), "no explanation to plot");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
