@@ -101,9 +101,30 @@ impl NeuralForecast {
     }
 
     /// Training (in `fit` and `cross_validation`) stops with [`CoreError::Interrupted`] at the
-    /// next step once `flag` is set, e.g. by a Ctrl-C handler.
+    /// next step once `flag` is set, e.g. by a Ctrl-C handler or a cancelled JavaScript call.
+    /// Like any failed fit, an interrupted one leaves the forecaster as it was: the models keep
+    /// the weights they had before the call, and the history and calibration are unchanged.
     pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
         self.interrupt = Some(flag);
+    }
+
+    /// Runs `work`, putting the models' weights, the history and the conformal calibration
+    /// back as they were when it fails (training changes the weights step by step, and the
+    /// calibration of `fit_with_intervals` sets the history before its last fit).
+    fn all_or_nothing<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, NfError>,
+    ) -> Result<T, NfError> {
+        let weights: Vec<ParamStore> = self.models.iter().map(|m| m.params().clone()).collect();
+        let (history, conformal) = (self.history.clone(), self.conformal.clone());
+        let out = work(self);
+        if out.is_err() {
+            for (model, params) in self.models.iter_mut().zip(weights) {
+                *model.params_mut() = params;
+            }
+            (self.history, self.conformal) = (history, conformal);
+        }
+        out
     }
 
     /// The models.
@@ -165,7 +186,7 @@ impl NeuralForecast {
         val_size: usize,
         progress: &mut dyn FnMut(usize, &Progress),
     ) -> Result<Vec<FitReport>, NfError> {
-        let reports = self.fit_models(df, val_size, progress)?;
+        let reports = self.all_or_nothing(|nf| nf.fit_models(df, val_size, progress))?;
         self.history = Some(df.clone());
         self.conformal = None;
         Ok(reports)
@@ -178,6 +199,16 @@ impl NeuralForecast {
     /// are fitted on the whole of `df`. As in NeuralForecast, that last fit starts from the
     /// weights of the calibration fit. `predict_with` then adds the intervals.
     pub fn fit_with_intervals(
+        &mut self,
+        df: &PanelFrame,
+        val_size: usize,
+        intervals: PredictionIntervals,
+        progress: &mut dyn FnMut(usize, &Progress),
+    ) -> Result<Vec<FitReport>, NfError> {
+        self.all_or_nothing(|nf| nf.fit_with_intervals_inner(df, val_size, intervals, progress))
+    }
+
+    fn fit_with_intervals_inner(
         &mut self,
         df: &PanelFrame,
         val_size: usize,
@@ -415,6 +446,19 @@ impl NeuralForecast {
     /// As in NeuralForecast, the models keep the weights of the last fit, and the history is the
     /// whole of `df`: `predict()` afterwards forecasts from the end of every series.
     pub fn cross_validation(
+        &mut self,
+        df: &PanelFrame,
+        n_windows: usize,
+        step_size: usize,
+        val_size: usize,
+        refit: bool,
+    ) -> Result<ForecastFrame, NfError> {
+        self.all_or_nothing(|nf| {
+            nf.cross_validation_inner(df, n_windows, step_size, val_size, refit)
+        })
+    }
+
+    fn cross_validation_inner(
         &mut self,
         df: &PanelFrame,
         n_windows: usize,
