@@ -8,7 +8,7 @@ async function main() {
   const air = airPassengers()
   const n = air.y.length
   const train = { unique_id: air.unique_id.slice(0, n - 12), ds: air.ds.slice(0, n - 12), y: air.y.slice(0, n - 12) }
-  const nf = new NeuralForecast({ models: [new MLP({ h: 12, inputSize: 24, maxSteps: 200, randomSeed: 1 })], freq: 'ME' })
+  const nf = new NeuralForecast({ models: [new MLP({ h: 12, inputSize: 24, maxSteps: 100, hiddenSize: 256 })], freq: 'ME' })
   await nf.fit(train)
   const fc = await nf.predict()
   let mae = 0

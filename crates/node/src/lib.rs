@@ -12,9 +12,9 @@
 //! The JavaScript side (`crates/node/npm/index.js`) takes the object-of-columns (or Apache
 //! Arrow) frames apart and puts the results together.
 
+use napi::JsValue;
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::{JsObjectValue, JsValue};
 use napi_derive::napi;
 use neurodiv::core::CoreError;
 use neurodiv::data::{DataError, Ds, Freq, PanelFrame, StaticFrame};
@@ -141,6 +141,15 @@ pub struct Job<T: Send + 'static> {
     failure: Option<Failure>,
 }
 
+impl<T: Send + 'static> std::fmt::Debug for Job<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("pending", &self.work.is_some())
+            .field("failure", &self.failure)
+            .finish()
+    }
+}
+
 impl<T: Send + 'static> Job<T> {
     fn new(work: impl FnOnce() -> std::result::Result<T, Failure> + Send + 'static) -> Self {
         Job {
@@ -239,6 +248,7 @@ pub fn air_passengers_csv() -> &'static str {
 
 /// A validated panel (or future frame), opaque to JavaScript.
 #[napi]
+#[derive(Debug)]
 pub struct Panel {
     frame: Arc<PanelFrame>,
 }
@@ -266,6 +276,18 @@ pub struct PanelColumns {
     pub static_names: Option<Vec<String>>,
     pub static_ids: Option<Vec<String>>,
     pub static_values: Option<Float64Array>,
+}
+
+impl std::fmt::Debug for PanelColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PanelColumns")
+            .field("rows", &self.codes.len())
+            .field("ids", &self.ids)
+            .field("ds_kind", &self.ds_kind)
+            .field("exog_names", &self.exog_names)
+            .field("freq", &self.freq)
+            .finish_non_exhaustive()
+    }
 }
 
 fn timestamps(c: &PanelColumns) -> std::result::Result<Vec<Ds>, Failure> {
@@ -377,7 +399,7 @@ pub fn require_columns(env: Env, required: Vec<String>, available: Vec<String>) 
 /// A flag that stops a running fit (or cross-validation) at the trainer's next step: the call
 /// then rejects with `ERR_CANCELLED` and the models keep nothing of it.
 #[napi]
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct CancelToken {
     flag: Arc<AtomicBool>,
 }
@@ -429,6 +451,15 @@ pub struct FrameColumns {
     pub columns: Vec<Float64Array>,
 }
 
+impl std::fmt::Debug for FrameColumns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FrameColumns")
+            .field("rows", &self.unique_id.len())
+            .field("column_names", &self.column_names)
+            .finish_non_exhaustive()
+    }
+}
+
 fn ds_number(d: &Ds) -> f64 {
     match d {
         Ds::Int(i) => *i as f64,
@@ -452,6 +483,7 @@ fn to_columns(frame: ForecastFrame) -> FrameColumns {
 
 /// Options of [`Forecaster::fit`].
 #[napi(object)]
+#[derive(Debug)]
 pub struct FitOptions {
     pub val_size: Option<u32>,
     /// Conformal calibration (NeuralForecast's `PredictionIntervals`).
@@ -464,6 +496,7 @@ pub struct FitOptions {
 /// hold it exclusively; predict and save share it; a call that would wait for another one
 /// fails with `ERR_BUSY` instead of blocking a pool thread.
 #[napi]
+#[derive(Debug)]
 pub struct Forecaster {
     nf: Arc<RwLock<NeuralForecast>>,
 }

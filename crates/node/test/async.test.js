@@ -4,12 +4,10 @@
 
 const test = require('node:test')
 const assert = require('node:assert/strict')
-const path = require('node:path')
 const { NeuralForecast, MLP, airPassengers } = require('..')
-const { tempDir } = require('./helpers')
 
 test('the event loop stays responsive during a fit, and progress is reported', async () => {
-  const nf = new NeuralForecast({ models: [new MLP({ h: 12, inputSize: 24, maxSteps: 300 })], freq: 'ME' })
+  const nf = new NeuralForecast({ models: [new MLP({ h: 12, inputSize: 24, maxSteps: 300, hiddenSize: 256 })], freq: 'ME' })
   let ticks = 0
   const timer = setInterval(() => { ticks += 1 }, 5)
   const seen = []
@@ -27,7 +25,7 @@ test('the event loop stays responsive during a fit, and progress is reported', a
   assert.ok(ticks >= Math.min(5, elapsed / 20), `${ticks} timer ticks in ${elapsed} ms`)
 })
 
-test('an AbortSignal cancels a running fit: ERR_CANCELLED, nothing kept, nothing saved', async () => {
+test('an AbortSignal cancels a running fit: ERR_CANCELLED, nothing kept', async () => {
   const nf = new NeuralForecast({ models: [new MLP({ h: 12, inputSize: 24, maxSteps: 100000 })], freq: 'ME' })
   const controller = new AbortController()
   let steps = 0
@@ -41,7 +39,7 @@ test('an AbortSignal cancels a running fit: ERR_CANCELLED, nothing kept, nothing
   await assert.rejects(fit, { code: 'ERR_CANCELLED' })
   assert.ok(steps >= 5 && steps < 100000, `${steps} steps`)
   assert.equal(nf.isFitted, false)
-  await assert.rejects(nf.save(path.join(tempDir('cancel'), 'm')), { code: 'ERR_NOT_FITTED' })
+  await assert.rejects(nf.predict(), { code: 'ERR_NOT_FITTED' })
   // An already aborted signal rejects at once; the forecaster is usable afterwards.
   await assert.rejects(nf.fit(airPassengers(), { signal: AbortSignal.abort() }), { code: 'ERR_CANCELLED' })
   const quick = new NeuralForecast({ models: [new MLP({ h: 12, inputSize: 24, maxSteps: 3 })], freq: 'ME' })

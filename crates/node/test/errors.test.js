@@ -56,7 +56,7 @@ test('ERR_INVALID_DATA: missing columns, bad values, bad shapes', async () => {
 test('ERR_NOT_FITTED, ERR_USAGE, ERR_IO, ERR_CHECKPOINT', async () => {
   const nf = new NeuralForecast({ models: [small()], freq: 'ME' })
   await assert.rejects(nf.predict(), { code: 'ERR_NOT_FITTED' })
-  await assert.rejects(nf.save(path.join(tempDir('err'), 'm')), { code: 'ERR_NOT_FITTED' })
+  await assert.rejects(nf.predictInsample(), { code: 'ERR_NOT_FITTED' })
   await nf.fit(airPassengers())
   await assert.rejects(nf.predict({ level: [80], quantiles: [0.5] }), { code: 'ERR_USAGE' })
   await assert.rejects(nf.predict({ level: [80] }), { code: 'ERR_USAGE', message: /conformal|interval/i })
