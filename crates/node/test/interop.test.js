@@ -32,3 +32,33 @@ test('fitted by the CLI, loaded in Node', async () => {
   assert.equal((await nf.predict({ df: airPassengers() })).MLP.length, 4)
   await nf.save(path.join(dir, '..', 'again'))
 })
+
+// The Python package's venv, as crates/python/ci.sh makes it (CI runs that step first):
+// $NEURODIV_PYTHON, else $CARGO_TARGET_DIR/python-venv/bin/python.
+const fs = require('node:fs')
+const { execFileSync } = require('node:child_process')
+const python = process.env.NEURODIV_PYTHON ||
+  path.join(process.env.CARGO_TARGET_DIR || path.join(REPO, 'target'), 'python-venv', 'bin', 'python')
+const noPython = !fs.existsSync(python) && `no Python package at ${python} (crates/python/ci.sh makes it)`
+
+test('saved in Node, loaded in Python; saved in Python, loaded in Node', { skip: noPython }, async () => {
+  const dir = tempDir('python')
+  const nf = new NeuralForecast({ models: [new NHITS({ h: 6, inputSize: 12, maxSteps: 5 })], freq: 'ME' })
+  await nf.fit(airPassengers())
+  await nf.save(path.join(dir, 'from-node'))
+  const script = `
+import json, sys
+from neurodiv import NeuralForecast
+from neurodiv.models import MLP
+from neurodiv.utils import AirPassengersDF
+loaded = NeuralForecast.load(sys.argv[1] + "/from-node")
+theirs = loaded.predict()["NHITS"].tolist()
+nf = NeuralForecast(models=[MLP(h=4, input_size=8, max_steps=3)], freq="ME")
+nf.fit(AirPassengersDF)
+nf.save(sys.argv[1] + "/from-python")
+print(json.dumps({"theirs": theirs, "mlp": nf.predict()["MLP"].tolist()}))`
+  const out = JSON.parse(execFileSync(python, ['-c', script, dir], { encoding: 'utf8' }))
+  assert.deepEqual(out.theirs, Array.from((await nf.predict()).NHITS))
+  const fromPython = await NeuralForecast.load(path.join(dir, 'from-python'))
+  assert.deepEqual(Array.from((await fromPython.predict()).MLP), out.mlp)
+})
