@@ -113,7 +113,9 @@ impl NeuralForecast {
     }
 
     /// Training (in `fit` and `cross_validation`) stops with [`CoreError::Interrupted`] at the
-    /// next step once `flag` is set, e.g. by a Ctrl-C handler.
+    /// next step once `flag` is set, e.g. by a Ctrl-C handler or a cancelled JavaScript call.
+    /// Like any failed fit, an interrupted one leaves the forecaster as it was: the models keep
+    /// the weights they had before the call, and the history and calibration are unchanged.
     ///
     /// ```
     /// # use neurodiv::prelude::*;
@@ -130,6 +132,25 @@ impl NeuralForecast {
     /// ```
     pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
         self.interrupt = Some(flag);
+    }
+
+    /// Runs `work`, putting the models' weights, the history and the conformal calibration
+    /// back as they were when it fails (training changes the weights step by step, and the
+    /// calibration of `fit_with_intervals` sets the history before its last fit).
+    fn all_or_nothing<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, NfError>,
+    ) -> Result<T, NfError> {
+        let weights: Vec<ParamStore> = self.models.iter().map(|m| m.params().clone()).collect();
+        let (history, conformal) = (self.history.clone(), self.conformal.clone());
+        let out = work(self);
+        if out.is_err() {
+            for (model, params) in self.models.iter_mut().zip(weights) {
+                *model.params_mut() = params;
+            }
+            (self.history, self.conformal) = (history, conformal);
+        }
+        out
     }
 
     /// The models.
@@ -247,7 +268,7 @@ impl NeuralForecast {
         val_size: usize,
         progress: &mut dyn FnMut(usize, &Progress),
     ) -> Result<Vec<FitReport>, NfError> {
-        let reports = self.fit_models(df, val_size, progress)?;
+        let reports = self.all_or_nothing(|nf| nf.fit_models(df, val_size, progress))?;
         self.history = Some(df.clone());
         self.conformal = None;
         Ok(reports)
@@ -273,6 +294,16 @@ impl NeuralForecast {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fit_with_intervals(
+        &mut self,
+        df: &PanelFrame,
+        val_size: usize,
+        intervals: PredictionIntervals,
+        progress: &mut dyn FnMut(usize, &Progress),
+    ) -> Result<Vec<FitReport>, NfError> {
+        self.all_or_nothing(|nf| nf.fit_with_intervals_inner(df, val_size, intervals, progress))
+    }
+
+    fn fit_with_intervals_inner(
         &mut self,
         df: &PanelFrame,
         val_size: usize,
@@ -584,6 +615,19 @@ impl NeuralForecast {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn cross_validation(
+        &mut self,
+        df: &PanelFrame,
+        n_windows: usize,
+        step_size: usize,
+        val_size: usize,
+        refit: bool,
+    ) -> Result<ForecastFrame, NfError> {
+        self.all_or_nothing(|nf| {
+            nf.cross_validation_inner(df, n_windows, step_size, val_size, refit)
+        })
+    }
+
+    fn cross_validation_inner(
         &mut self,
         df: &PanelFrame,
         n_windows: usize,
