@@ -253,6 +253,7 @@ pub const CASES: &[Case] = &[
         ..panel("TimeXer", "panel, historical y_[lag12]", 30)
     },
     nf("TFT", 3),
+    panel("StemGNN", "panel", 3),
 ];
 
 /// The recurrent mode of `model` (NeuralForecast's `recurrent=True`), against NeuralForecast's
