@@ -44,6 +44,8 @@ pub use neurodiv_optim as optim;
 pub mod models {
     #[cfg(feature = "conv")]
     pub use neurodiv_models_conv::*;
+    #[cfg(feature = "graph")]
+    pub use neurodiv_models_graph::*;
     #[cfg(feature = "linear")]
     pub use neurodiv_models_linear::*;
     #[cfg(feature = "mlp")]

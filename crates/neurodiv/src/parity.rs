@@ -275,6 +275,7 @@ pub const CASES: &[Case] = &[
         cheap: &CHEAP_WINDOWS,
         ..nf("TFT", 3)
     },
+    panel("StemGNN", "panel", 3),
 ];
 
 /// The cheap run's batch for models whose default is 1,024 windows of a costly network.

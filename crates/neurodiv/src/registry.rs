@@ -161,6 +161,11 @@ fn entries() -> Vec<Entry> {
         ));
         v.push(entry!("transformer", "TFT", m::TFT, m::TFTConfig));
     }
+    #[cfg(feature = "graph")]
+    {
+        use neurodiv_models_graph as m;
+        v.push(entry!("graph", "StemGNN", m::StemGNN, m::StemGNNConfig));
+    }
     v
 }
 

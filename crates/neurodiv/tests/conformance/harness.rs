@@ -74,6 +74,7 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
         ],
         "iTransformer" => vec![("hidden_size", "8"), ("n_heads", "2"), ("d_ff", "8")],
         "TFT" => vec![("hidden_size", "8"), ("n_head", "2")],
+        "StemGNN" => vec![("multi_layer", "1")],
         "VanillaTransformer" | "Autoformer" => vec![
             ("hidden_size", "8"),
             ("n_head", "2"),
@@ -95,8 +96,9 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
 }
 
 /// Models whose forecast of a window depends on the other windows of its batch, as in
-/// NeuralForecast: TimesNet picks its periods from the amplitudes of the whole batch.
-pub const BATCH_COUPLED: &[&str] = &["TimesNet"];
+/// NeuralForecast: TimesNet picks its periods from the amplitudes of the whole batch, StemGNN
+/// averages its attention (the graph between the series) over the windows of the batch.
+pub const BATCH_COUPLED: &[&str] = &["TimesNet", "StemGNN"];
 
 /// What the checks run on: every registered model, and the second mode of the models that have
 /// one, named `"{model}+recurrent"` (NeuralForecast's `recurrent=True`). The environment variable
