@@ -1107,6 +1107,7 @@ class StemGNN(_Model):
         leaky_rate: float = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         multi_layer: int = ...,
         n_series: int = ...,
@@ -1121,5 +1122,6 @@ class StemGNN(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
