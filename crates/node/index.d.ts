@@ -178,6 +178,7 @@ export interface MLPOptions {
   inferenceWindowsBatchSize?: unknown
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLayers?: number
   numLrDecays?: number
@@ -190,6 +191,7 @@ export interface MLPOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class MLP extends Model {
@@ -213,6 +215,7 @@ export interface NHITSOptions {
   interpolationMode?: string
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   mlpUnits?: unknown[]
   nBlocks?: unknown[]
@@ -229,6 +232,7 @@ export interface NHITSOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class NHITS extends Model {
@@ -250,6 +254,7 @@ export interface MLPMultivariateOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nSeries: number
   numLayers?: number
@@ -263,6 +268,7 @@ export interface MLPMultivariateOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class MLPMultivariate extends Model {
@@ -285,6 +291,7 @@ export interface TSMixerOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nBlock?: number
   nSeries: number
@@ -299,6 +306,7 @@ export interface TSMixerOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class TSMixer extends Model {
@@ -321,6 +329,7 @@ export interface TSMixerxOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nBlock?: number
   nSeries: number
@@ -335,6 +344,7 @@ export interface TSMixerxOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class TSMixerx extends Model {
@@ -357,6 +367,7 @@ export interface NBEATSOptions {
   inferenceWindowsBatchSize?: unknown
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   mlpUnits?: unknown[]
   nBlocks?: unknown[]
@@ -374,6 +385,7 @@ export interface NBEATSOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class NBEATS extends Model {
@@ -396,6 +408,7 @@ export interface NBEATSxOptions {
   inferenceWindowsBatchSize?: unknown
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   mlpUnits?: unknown[]
   nBlocks?: unknown[]
@@ -413,6 +426,7 @@ export interface NBEATSxOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class NBEATSx extends Model {
@@ -437,6 +451,7 @@ export interface TiDEOptions {
   layernorm?: boolean
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numDecoderLayers?: number
   numEncoderLayers?: number
@@ -452,6 +467,7 @@ export interface TiDEOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class TiDE extends Model {
@@ -472,6 +488,7 @@ export interface DLinearOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   movingAvgWindow?: number
   numLrDecays?: number
@@ -484,6 +501,7 @@ export interface DLinearOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class DLinear extends Model {
@@ -504,6 +522,7 @@ export interface NLinearOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -515,6 +534,7 @@ export interface NLinearOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class NLinear extends Model {
@@ -535,6 +555,7 @@ export interface RLinearOptions {
   inferenceWindowsBatchSize?: unknown
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -547,6 +568,7 @@ export interface RLinearOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class RLinear extends Model {
@@ -576,6 +598,7 @@ export interface RNNOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -588,6 +611,7 @@ export interface RNNOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class RNN extends Model {
@@ -617,6 +641,7 @@ export interface LSTMOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -629,6 +654,7 @@ export interface LSTMOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class LSTM extends Model {
@@ -658,6 +684,7 @@ export interface GRUOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -670,6 +697,7 @@ export interface GRUOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class GRU extends Model {
@@ -696,6 +724,7 @@ export interface DilatedRNNOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -707,6 +736,7 @@ export interface DilatedRNNOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class DilatedRNN extends Model {
@@ -731,6 +761,7 @@ export interface DeepAROptions {
   inferenceWindowsBatchSize?: unknown
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   lstmDropout?: number
   lstmHiddenSize?: number
   lstmNLayers?: number
@@ -747,6 +778,7 @@ export interface DeepAROptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class DeepAR extends Model {
@@ -774,6 +806,7 @@ export interface TCNOptions {
   kernelSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -785,6 +818,7 @@ export interface TCNOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class TCN extends Model {
@@ -807,6 +841,7 @@ export interface BiTCNOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numLrDecays?: number
   optimizer?: string
@@ -818,6 +853,7 @@ export interface BiTCNOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class BiTCN extends Model {
@@ -842,6 +878,7 @@ export interface TimesNetOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   numKernels?: number
   numLrDecays?: number
@@ -855,6 +892,7 @@ export interface TimesNetOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class TimesNet extends Model {
@@ -882,6 +920,7 @@ export interface VanillaTransformerOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nHead?: number
   numLrDecays?: number
@@ -894,6 +933,7 @@ export interface VanillaTransformerOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class VanillaTransformer extends Model {
@@ -918,6 +958,7 @@ export interface iTransformerOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nHeads?: number
   nSeries: number
@@ -932,6 +973,7 @@ export interface iTransformerOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class iTransformer extends Model {
@@ -961,6 +1003,7 @@ export interface InformerOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nHead?: number
   numLrDecays?: number
@@ -973,6 +1016,7 @@ export interface InformerOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class Informer extends Model {
@@ -1002,6 +1046,7 @@ export interface AutoformerOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nHead?: number
   numLrDecays?: number
@@ -1014,6 +1059,7 @@ export interface AutoformerOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class Autoformer extends Model {
@@ -1042,6 +1088,7 @@ export interface FEDformerOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   modeSelect?: string
   modes?: number
@@ -1056,6 +1103,7 @@ export interface FEDformerOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class FEDformer extends Model {
@@ -1085,6 +1133,7 @@ export interface PatchTSTOptions {
   learningRate?: number
   linearHiddenSize?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nHeads?: number
   numLrDecays?: number
@@ -1103,6 +1152,7 @@ export interface PatchTSTOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class PatchTST extends Model {
@@ -1127,6 +1177,7 @@ export interface TimeXerOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nHeads?: number
   nSeries: number
@@ -1142,6 +1193,7 @@ export interface TimeXerOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class TimeXer extends Model {
@@ -1166,6 +1218,7 @@ export interface TFTOptions {
   inferenceWindowsBatchSize?: number
   learningRate?: number
   loss?: Loss | null
+  lrScheduler?: string
   maxSteps?: number
   nHead?: number
   nRnnLayers?: number
@@ -1181,8 +1234,47 @@ export interface TFTOptions {
   valCheckSteps?: number
   validBatchSize?: unknown
   validLoss?: Loss | null
+  warmupSteps?: number
   windowsBatchSize?: number
 }
 export declare class TFT extends Model {
   constructor(options: TFTOptions)
+}
+
+export interface StemGNNOptions {
+  h: number
+  inputSize: number
+  alias?: unknown
+  batchSize?: number
+  divergenceFactor?: number
+  dropoutRate?: number
+  earlyStopPatienceSteps?: number
+  excludeInsampleY?: boolean
+  futrExogList?: unknown[]
+  gradientClipVal?: unknown
+  histExogList?: unknown[]
+  inferenceWindowsBatchSize?: number
+  leakyRate?: number
+  learningRate?: number
+  loss?: Loss | null
+  lrScheduler?: string
+  maxSteps?: number
+  multiLayer?: number
+  nSeries: number
+  nStacks?: number
+  numLrDecays?: number
+  optimizer?: string
+  randomSeed?: number
+  scalerType?: string
+  startPaddingEnabled?: boolean
+  statExogList?: unknown[]
+  stepSize?: number
+  valCheckSteps?: number
+  validBatchSize?: unknown
+  validLoss?: Loss | null
+  warmupSteps?: number
+  windowsBatchSize?: number
+}
+export declare class StemGNN extends Model {
+  constructor(options: StemGNNOptions)
 }
