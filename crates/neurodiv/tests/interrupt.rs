@@ -30,7 +30,7 @@ fn an_interrupted_fit_stops_at_the_next_step_and_keeps_nothing() {
     assert_eq!(steps, 3, "the flag is checked before every step");
     assert!(!nf.is_fitted());
     assert!(matches!(
-        nf.save(&temp_dir("interrupted")),
+        nf.predict(None),
         Err(NfError::Core(CoreError::NotFitted))
     ));
 }
