@@ -525,31 +525,37 @@ mod tests {
         }
     }
 
-    #[test]
-    fn buffers_take_proposed_values_and_escape_weight_decay() {
-        let mut base = BaseConfig::new(3, 6);
-        base.max_steps = 4;
-        base.learning_rate = 0.5;
-        base.optimizer = OptimizerKind::AdamW;
+    /// The model of `base` (h=3, input_size=6) with `frozen` set to `scale`, and AirPassengers.
+    fn with_buffers(base: BaseConfig, scale: f32) -> (WithBuffers, SeriesSet) {
         let mut store = ParamStore::new();
         let lin = Linear::new(&mut store, "lin", 6, 3, true, &mut Rng::new(1));
-        let frozen = store.add_buffer("frozen", Tensor::full(&[1], 2.0));
+        let frozen = store.add_buffer("frozen", Tensor::full(&[1], scale));
         let passes = store.add_buffer("passes", Tensor::zeros(&[1]));
-        let mut model = WithBuffers {
+        let frame = neurodiv_data::PanelFrame::from_csv_path(
+            "../../data/air_passengers.csv",
+            &Default::default(),
+        )
+        .unwrap();
+        let set = SeriesSet::from_frame(&frame, &base, None).unwrap();
+        let model = WithBuffers {
             base,
             store,
             lin,
             frozen,
             passes,
         };
-        let weight = model.lin.weight;
+        (model, set)
+    }
+
+    #[test]
+    fn buffers_take_proposed_values_and_escape_weight_decay() {
+        let mut base = BaseConfig::new(3, 6);
+        base.max_steps = 4;
+        base.learning_rate = 0.5;
+        base.optimizer = OptimizerKind::AdamW;
+        let (mut model, set) = with_buffers(base, 2.0);
+        let (weight, frozen, passes) = (model.lin.weight, model.frozen, model.passes);
         let before = model.store.get(weight).clone();
-        let frame = neurodiv_data::PanelFrame::from_csv_path(
-            "../../data/air_passengers.csv",
-            &Default::default(),
-        )
-        .unwrap();
-        let set = SeriesSet::from_frame(&frame, &model.base, None).unwrap();
         fit(&mut model, &set, 0, &mut |_| {}).unwrap();
         assert_ne!(model.store.get(weight), &before, "parameters trained");
         assert_eq!(
@@ -572,23 +578,7 @@ mod tests {
         base.lr_scheduler = neurodiv_optim::LrSchedulerKind::Cosine;
         base.warmup_steps = 4;
         let expected = base.lr_scheduler.build(0.1, 8, -1, 4).unwrap();
-        let mut store = ParamStore::new();
-        let lin = Linear::new(&mut store, "lin", 6, 3, true, &mut Rng::new(1));
-        let frozen = store.add_buffer("frozen", Tensor::full(&[1], 1.0));
-        let passes = store.add_buffer("passes", Tensor::zeros(&[1]));
-        let mut model = WithBuffers {
-            base,
-            store,
-            lin,
-            frozen,
-            passes,
-        };
-        let frame = neurodiv_data::PanelFrame::from_csv_path(
-            "../../data/air_passengers.csv",
-            &Default::default(),
-        )
-        .unwrap();
-        let set = SeriesSet::from_frame(&frame, &model.base, None).unwrap();
+        let (mut model, set) = with_buffers(base, 1.0);
         let mut rates = Vec::new();
         fit(&mut model, &set, 0, &mut |p| rates.push(p.learning_rate)).unwrap();
         let want: Vec<f32> = (0..8).map(|s| expected.lr(s)).collect();

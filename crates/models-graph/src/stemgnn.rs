@@ -59,6 +59,16 @@ pub struct StemGNNConfig {
 
 impl StemGNNConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_graph::{StemGNN, StemGNNConfig};
+    /// let mut config = StemGNNConfig::new(12, 24).max_steps(100).random_seed(7);
+    /// config.n_series = 2; // the panel's series, forecast jointly
+    /// let model = StemGNN::new(config)?;
+    /// assert_eq!((model.base().h, model.n_series()), (12, Some(2)));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         let mut base = BaseConfig::new(h, input_size);
         base.num_lr_decays = 3;
