@@ -20,6 +20,8 @@ export interface Progress {
   maxSteps: number
   trainLoss: number
   validLoss?: number
+  /** The learning rate this step used (after the schedule and warm-up). */
+  learningRate: number
 }
 
 export interface ColumnNames {

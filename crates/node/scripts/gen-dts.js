@@ -1,7 +1,7 @@
 'use strict'
 // Writes `index.d.ts`, the package's type declarations: the API of `index.js`, and one class per
 // model of the registry with its options (camelCase, typed from the registry's default configs).
-// `npm run build` runs it (`node scripts/gen-dts.js > index.d.ts`); a test checks that the
+// `npm run dts` runs it (`node scripts/gen-dts.js > index.d.ts`); a test checks that the
 // committed file is current.
 
 const native = require('../native.js')
@@ -56,6 +56,8 @@ export interface Progress {
   maxSteps: number
   trainLoss: number
   validLoss?: number
+  /** The learning rate this step used (after the schedule and warm-up). */
+  learningRate: number
 }
 
 export interface ColumnNames {

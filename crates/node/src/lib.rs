@@ -434,6 +434,8 @@ pub struct ProgressInfo {
     pub max_steps: u32,
     pub train_loss: f64,
     pub valid_loss: Option<f64>,
+    /// The learning rate this step used (after the schedule and warm-up).
+    pub learning_rate: f64,
 }
 
 type ProgressFn = ThreadsafeFunction<ProgressInfo, (), ProgressInfo, Status, false>;
@@ -521,6 +523,7 @@ fn reporter(
                     max_steps: p.max_steps as u32,
                     train_loss: p.train_loss as f64,
                     valid_loss: p.valid_loss.map(f64::from),
+                    learning_rate: p.learning_rate as f64,
                 },
                 ThreadsafeFunctionCallMode::NonBlocking,
             );

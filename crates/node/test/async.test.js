@@ -18,7 +18,7 @@ test('the event loop stays responsive during a fit, and progress is reported', a
   // Let the last progress calls (queued, non-blocking) arrive.
   await new Promise((resolve) => setImmediate(resolve))
   assert.ok(seen.length > 0 && seen.length <= 300, `${seen.length} progress calls`)
-  assert.deepEqual(Object.keys(seen[0]).sort(), ['maxSteps', 'model', 'step', 'trainLoss'])
+  assert.deepEqual(Object.keys(seen[0]).sort(), ['learningRate', 'maxSteps', 'model', 'step', 'trainLoss'])
   assert.equal(seen[0].maxSteps, 300)
   assert.ok(seen.every((p, i) => i === 0 || p.step > seen[i - 1].step))
   // A blocked loop would fire the timer at most once.
