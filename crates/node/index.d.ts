@@ -476,6 +476,43 @@ export declare class TiDE extends Model {
   constructor(options: TiDEOptions)
 }
 
+export interface DeepNPTSOptions {
+  h: number
+  inputSize: number
+  alias?: unknown
+  batchNorm?: boolean
+  batchSize?: number
+  divergenceFactor?: number
+  dropout?: number
+  earlyStopPatienceSteps?: number
+  excludeInsampleY?: boolean
+  futrExogList?: unknown[]
+  gradientClipVal?: unknown
+  hiddenSize?: number
+  histExogList?: unknown[]
+  inferenceWindowsBatchSize?: number
+  learningRate?: number
+  loss?: Loss | null
+  lrScheduler?: string
+  maxSteps?: number
+  nLayers?: number
+  numLrDecays?: number
+  optimizer?: string
+  randomSeed?: number
+  scalerType?: string
+  startPaddingEnabled?: boolean
+  statExogList?: unknown[]
+  stepSize?: number
+  valCheckSteps?: number
+  validBatchSize?: unknown
+  validLoss?: Loss | null
+  warmupSteps?: number
+  windowsBatchSize?: number
+}
+export declare class DeepNPTS extends Model {
+  constructor(options: DeepNPTSOptions)
+}
+
 export interface DLinearOptions {
   h: number
   inputSize: number

@@ -1,6 +1,7 @@
 //! MLP-based forecasting models, with NeuralForecast's names and defaults.
 
 mod blocks;
+mod deepnpts;
 mod mlp;
 mod mlp_multivariate;
 mod nbeats;
@@ -9,6 +10,7 @@ mod tide;
 mod tsmixer;
 mod tsmixerx;
 
+pub use deepnpts::{DeepNPTS, DeepNPTSConfig};
 pub use mlp::{MLP, MLPConfig};
 pub use mlp_multivariate::{MLPMultivariate, MLPMultivariateConfig};
 pub use nbeats::{NBEATS, NBEATSConfig, NBEATSx, NBEATSxConfig, StackType};

@@ -184,6 +184,7 @@ pub const CASES: &[Case] = &[
     nf("DLinear", 30),
     nf("NLinear", 30),
     nf("TiDE", 3),
+    nf("DeepNPTS", 3),
     Case {
         overrides: &PANEL_EXOG,
         ..panel("NBEATSx", "panel, exogenous", 3)

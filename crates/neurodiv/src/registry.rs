@@ -67,6 +67,7 @@ fn entries() -> Vec<Entry> {
         v.push(entry!("mlp", "NBEATS", m::NBEATS, m::NBEATSConfig));
         v.push(entry!("mlp", "NBEATSx", m::NBEATSx, m::NBEATSxConfig));
         v.push(entry!("mlp", "TiDE", m::TiDE, m::TiDEConfig));
+        v.push(entry!("mlp", "DeepNPTS", m::DeepNPTS, m::DeepNPTSConfig));
     }
     #[cfg(feature = "linear")]
     {

@@ -7,12 +7,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The models both libraries have, in the registry's order. RLinear is ours alone.
-pub const MODELS: [&str; 26] = [
+pub const MODELS: [&str; 27] = [
     "MLP",
     "NHITS",
     "NBEATS",
     "NBEATSx",
     "TiDE",
+    "DeepNPTS",
     "MLPMultivariate",
     "TSMixer",
     "TSMixerx",

@@ -100,6 +100,17 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
 /// averages its attention (the graph between the series) over the windows of the batch.
 pub const BATCH_COUPLED: &[&str] = &["TimesNet", "StemGNN"];
 
+/// Models that, as in NeuralForecast, train only with point losses (one output per step):
+/// DeepNPTS. The checks skip the other losses for them, and
+/// `every_model_trains_with_every_compatible_loss` checks that they refuse those with a typed
+/// error naming `loss`.
+pub const POINT_LOSSES_ONLY: &[&str] = &["DeepNPTS"];
+
+/// Whether model (or variant) `name` trains with `loss`.
+pub fn takes_loss(name: &str, loss: &Loss) -> bool {
+    loss.outputsize_multiplier() == 1 || !POINT_LOSSES_ONLY.contains(&split_variant(name).0)
+}
+
 /// What the checks run on: every registered model, and the second mode of the models that have
 /// one, named `"{model}+recurrent"` (NeuralForecast's `recurrent=True`). The environment variable
 /// `NEURODIV_CONFORMANCE_MODELS` (comma-separated names) narrows the run while developing a model.

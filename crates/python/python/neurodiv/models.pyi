@@ -321,6 +321,43 @@ class TiDE(_Model):
         windows_batch_size: int = ...,
     ) -> None: ...
 
+class DeepNPTS(_Model):
+    def __init__(
+        self,
+        h: int,
+        input_size: int,
+        *,
+        alias: Any = ...,
+        batch_norm: bool = ...,
+        batch_size: int = ...,
+        divergence_factor: float = ...,
+        dropout: float = ...,
+        early_stop_patience_steps: int = ...,
+        exclude_insample_y: bool = ...,
+        futr_exog_list: Sequence[Any] = ...,
+        gradient_clip_val: Any = ...,
+        hidden_size: int = ...,
+        hist_exog_list: Sequence[Any] = ...,
+        inference_windows_batch_size: int = ...,
+        learning_rate: float = ...,
+        loss: _Loss = ...,
+        lr_scheduler: str = ...,
+        max_steps: int = ...,
+        n_layers: int = ...,
+        num_lr_decays: int = ...,
+        optimizer: str = ...,
+        random_seed: int = ...,
+        scaler_type: str = ...,
+        start_padding_enabled: bool = ...,
+        stat_exog_list: Sequence[Any] = ...,
+        step_size: int = ...,
+        val_check_steps: int = ...,
+        valid_batch_size: Any = ...,
+        valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
+        windows_batch_size: int = ...,
+    ) -> None: ...
+
 class DLinear(_Model):
     def __init__(
         self,
