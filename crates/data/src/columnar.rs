@@ -20,8 +20,10 @@ use arrow_array::{
 };
 use arrow_schema::{ArrowError, DataType, Field, Schema};
 use chrono::{DateTime, NaiveDateTime};
+use std::cell::Cell;
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Once};
 
 /// A data file's format, from its extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -60,11 +62,74 @@ fn arrow_error(path: &Path, e: impl std::fmt::Display) -> DataError {
 /// The batches of a Parquet or Arrow IPC file, with its column names.
 pub(crate) type Batches = Box<dyn Iterator<Item = Result<RecordBatch, ArrowError>>>;
 
+thread_local! {
+    /// Set while [`decoding`] runs a decoder: its panics are caught, so the hook stays quiet.
+    static DECODING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs a step of a third-party decoder (arrow-ipc, parquet) on an untrusted file and turns a
+/// panic of it into an error naming the file: these decoders still panic on some malformed files
+/// (arrow-rs issue #10921 and others; our `table_reader` fuzz target found an Arrow file whose
+/// buffer lengths make arrow-ipc slice out of bounds). The panic hook, chained once in front of
+/// the one in place, prints nothing for these panics, so the user sees one line. The error is
+/// the reason, to be put after the file's name.
+fn decoding<T>(step: impl FnOnce() -> T) -> Result<T, String> {
+    static QUIET_HOOK: Once = Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !DECODING.with(Cell::get) {
+                previous(info)
+            }
+        }));
+    });
+    let outer = DECODING.with(|d| d.replace(true));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(step));
+    DECODING.with(|d| d.set(outer));
+    result.map_err(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        format!("not a valid file (the decoder failed: {why})")
+    })
+}
+
+/// The batches of a decoder, each read through [`decoding`]; after a failed read, no more.
+struct Guarded {
+    inner: Option<Batches>,
+}
+
+impl Iterator for Guarded {
+    type Item = Result<RecordBatch, ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let inner = self.inner.as_mut()?;
+        match decoding(|| inner.next()) {
+            Ok(item) => item,
+            Err(why) => {
+                self.inner = None; // a decoder that panicked is in no state to go on
+                Some(Err(ArrowError::ParseError(why)))
+            }
+        }
+    }
+}
+
 /// Opens `path` as `format` (Parquet or Arrow): its column names and its batches.
 pub(crate) fn open_batches(
     path: &Path,
     format: FileFormat,
 ) -> Result<(Vec<String>, Batches), DataError> {
+    let (names, batches) =
+        decoding(|| open_unguarded(path, format)).map_err(|why| arrow_error(path, why))??;
+    let guarded = Guarded {
+        inner: Some(batches),
+    };
+    Ok((names, Box::new(guarded)))
+}
+
+fn open_unguarded(path: &Path, format: FileFormat) -> Result<(Vec<String>, Batches), DataError> {
     let file = std::fs::File::open(path).map_err(|source| DataError::Io {
         path: Some(path.to_path_buf()),
         source,

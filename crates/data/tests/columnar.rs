@@ -147,3 +147,36 @@ fn pandas_style_columns_are_read() {
     let e = PanelFrame::from_path(temp("missing.parquet"), &CsvOptions::default()).unwrap_err();
     assert!(e.to_string().starts_with("i/o error on"), "{e}");
 }
+
+/// Corrupted files are typed errors, never panics: every 8-byte window of a small Parquet and
+/// Arrow file in turn set to all ones (lengths and offsets past the file) or zeros. The decoders
+/// (arrow-ipc, parquet) panic on some such files; the readers turn those panics into errors.
+#[test]
+fn corrupted_parquet_and_arrow_files_are_errors_not_panics() {
+    let text = "unique_id,ds,y\na,2020-01-31,1\na,2020-02-29,2\na,2020-03-31,3\nb,2020-01-31,4\n";
+    let df = PanelFrame::from_csv_reader(text.as_bytes(), &CsvOptions::default()).unwrap();
+    for name in ["corrupt.parquet", "corrupt.arrow"] {
+        let path = temp(name);
+        let good = df.to_bytes(FileFormat::from_path(&path)).unwrap();
+        let mut refused = 0;
+        for at in 0..good.len() {
+            for fill in [0xFF, 0x00] {
+                let mut bytes = good.clone();
+                let end = (at + 8).min(bytes.len());
+                bytes[at..end].fill(fill);
+                std::fs::write(&path, &bytes).unwrap();
+                refused += PanelFrame::from_path(&path, &CsvOptions::default()).is_err() as usize;
+            }
+        }
+        assert!(refused > 0, "{name}: every corruption was read");
+        std::fs::remove_file(&path).unwrap();
+    }
+    // The file the fuzzer found: buffer lengths that made arrow-ipc slice past its body.
+    let seed = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/seeds/table_reader/regression-arrow-buffer-out-of-bounds");
+    let path = temp("fuzzed.arrow");
+    std::fs::write(&path, &std::fs::read(seed).unwrap()[1..]).unwrap(); // without the mode byte
+    let e = PanelFrame::from_path(&path, &CsvOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("not a valid file"), "{e}");
+    std::fs::remove_file(&path).unwrap();
+}
