@@ -107,6 +107,15 @@ const PANEL_EXOG: [(&str, &str); 2] = [
     ("hist_exog_list", r#"["y_[lag12]"]"#),
 ];
 
+/// TimeLLM's backbone in the parity runs: the tiny random GPT-2 that
+/// `data/reference/nf_timellm.py` wrote with `transformers` (2 layers, width 32, FP16), the one
+/// NeuralForecast's reference ran on.
+const TINY_GPT2: &str = concat!(
+    "\"",
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/reference/tiny-gpt2\""
+);
+
 const fn nf(name: &'static str, seeds: u64) -> Case {
     Case {
         name,
@@ -253,6 +262,11 @@ pub const CASES: &[Case] = &[
         ..panel("TimeXer", "panel, historical y_[lag12]", 30)
     },
     nf("TFT", 3),
+    Case {
+        note: "tiny random GPT-2 (data/reference/tiny-gpt2)",
+        overrides: &[("llm", TINY_GPT2), ("d_llm", "32"), ("d_ff", "32")],
+        ..nf("TimeLLM", 3)
+    },
 ];
 
 /// The recurrent mode of `model` (NeuralForecast's `recurrent=True`), against NeuralForecast's

@@ -161,6 +161,11 @@ fn entries() -> Vec<Entry> {
         ));
         v.push(entry!("transformer", "TFT", m::TFT, m::TFTConfig));
     }
+    #[cfg(feature = "llm")]
+    {
+        use neurodiv_models_llm as m;
+        v.push(entry!("llm", "TimeLLM", m::TimeLLM, m::TimeLLMConfig));
+    }
     v
 }
 
