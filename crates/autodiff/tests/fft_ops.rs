@@ -1,4 +1,4 @@
-//! rfft, irfft and complex_abs: hand cases, a naive DFT, round trips and gradient checks.
+//! rfft, irfft, fft, complex_abs and complex_tanh: hand cases, a naive DFT, round trips and gradient checks.
 
 mod common;
 
@@ -114,6 +114,71 @@ fn transforms_gradcheck() {
         Var::complex_abs(re, im)
     });
     assert!(res.is_ok(), "{res:?}");
+}
+
+#[test]
+fn fft_hand_cases() {
+    // numpy.fft.fft([1, 2, 3, 4]) = [10, -2+2j, -2, -2-2j]: a real input gives all four
+    // frequencies, the upper ones conjugate to the lower.
+    let x = Tensor::from_vec(&[1, 4], vec![1., 2., 3., 4.]);
+    let (re, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+        Var::fft(v[0], None, 1).0
+    });
+    let (im, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+        Var::fft(v[0], None, 1).1
+    });
+    assert_eq!(re.shape(), &[1, 4]);
+    assert_close(re.data(), &[10., -2., -2., -2.], 1e-5);
+    assert_close(im.data(), &[0., 2., 0., -2.], 1e-5);
+    // numpy.fft.fft([1+1j, 2-1j, 0+3j]) = [3+3j, -3.46410162-1.73205081j, 3.46410162+1.73205081j]
+    // (columns of a [3, 1] input: the transform along axis 0).
+    let (zr, zi) = (
+        Tensor::from_vec(&[3, 1], vec![1., 2., 0.]),
+        Tensor::from_vec(&[3, 1], vec![1., -1., 3.]),
+    );
+    let (re, _) = grads_of(&[zr.clone(), zi.clone()], None, |_, v| {
+        Var::fft(v[0], Some(v[1]), 0).0
+    });
+    let (im, _) = grads_of(&[zr, zi], None, |_, v| Var::fft(v[0], Some(v[1]), 0).1);
+    assert_close(re.data(), &[3., -3.464_101_6, 3.464_101_6], 1e-5);
+    assert_close(im.data(), &[3., -1.732_050_8, 1.732_050_8], 1e-5);
+}
+
+#[test]
+fn fft_agrees_with_rfft_and_inverts_through_irfft() {
+    // On a real input the first n/2 + 1 frequencies are the real transform's, and irfft of
+    // them (the rest ignored, as PyTorch's irfft of a longer spectrum) gives the input back.
+    for n in [1, 2, 4, 5, 8] {
+        let x = rand(&[2, n, 3], 60 + n as u64);
+        let bins = n / 2 + 1;
+        for part in 0..2 {
+            let (full, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+                let (re, im) = Var::fft(v[0], None, 1);
+                if part == 0 { re } else { im }.slice(1, 0, bins)
+            });
+            let (half, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+                let (re, im) = v[0].rfft(1);
+                if part == 0 { re } else { im }
+            });
+            assert_close(full.data(), half.data(), 1e-5);
+        }
+        let (y, _) = grads_of(std::slice::from_ref(&x), None, |_, v| {
+            let (re, im) = Var::fft(v[0], None, 1);
+            Var::irfft(re, im, n, 1)
+        });
+        assert_close(y.data(), x.data(), 1e-5);
+    }
+}
+
+#[test]
+fn fft_gradcheck() {
+    for n in [3, 4] {
+        assert_gradients(&[rand(&[2, n, 3], 21)], |_, v| Var::fft(v[0], None, 1).0);
+        assert_gradients(&[rand(&[2, n], 22)], |_, v| Var::fft(v[0], None, 1).1);
+        let z = [rand(&[n, 2], 23), rand(&[n, 2], 24)];
+        assert_gradients(&z, |_, v| Var::fft(v[0], Some(v[1]), 0).0);
+        assert_gradients(&z, |_, v| Var::fft(v[0], Some(v[1]), 0).1);
+    }
 }
 
 #[test]

@@ -186,7 +186,8 @@ pub struct ForecastArgs {
     #[arg(long)]
     pub metrics_json: Option<PathBuf>,
     /// Write what each TFT model looks at to this JSON file: per series, the variable
-    /// selection weights by column and the attention over the window (TFT only).
+    /// selection weights by column and the attention over the window (TFT only). A .svg or
+    /// .png file gets the selection weights drawn as bar charts instead.
     #[arg(long)]
     pub explain: Option<PathBuf>,
     /// Seasonal period for MASE (default: from the frequency).

@@ -324,6 +324,11 @@ fn fit_models(
 
 /// Stages `frame` for `out` in the format of its extension (CSV, Parquet, Arrow IPC), or prints
 /// it as CSV when there is no `out`.
+/// Whether `path` names an image (`.svg` or `.png`) rather than a data file.
+fn is_image(path: &Path) -> bool {
+    neurodiv::plot::check_extension(path).is_ok()
+}
+
 fn stage_or_print(frame: &ForecastFrame, out: Option<&Path>, outputs: &mut Outputs) -> Result<()> {
     match out {
         Some(p) => outputs.write(p, &frame.to_bytes(FileFormat::from_path(p))?),
@@ -333,7 +338,8 @@ fn stage_or_print(frame: &ForecastFrame, out: Option<&Path>, outputs: &mut Outpu
 
 fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     if let Some(p) = &a.plot {
-        crate::plot::check_extension(p)?;
+        neurodiv::plot::check_extension(p)
+            .map_err(|_| format!("--plot {}: use a .svg or .png file name", p.display()))?;
     }
     check_paths(
         &[
@@ -354,7 +360,8 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         &a.model.freq,
         &a.model.load,
     )?;
-    let plotted = crate::plot::series_to_plot(&df, &a.plot_ids)?;
+    let plotted =
+        neurodiv::plot::series_to_plot(&df, &a.plot_ids).map_err(|e| format!("--plot-ids: {e}"))?;
     let (train, test) = match a.holdout {
         Some(n) => {
             let (tr, te) = df.split_tail(n)?;
@@ -405,14 +412,13 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
     let mut fc = nf.predict_with(None, futr, intervals.as_ref())?;
     let predict_s = t.elapsed().as_secs_f64();
     let explained = match &a.explain {
-        Some(_) => {
-            let mut all = serde_json::Map::new();
-            for m in nf.models().iter().filter(|m| m.name() == "TFT") {
-                let e = nf.explain(&m.alias(), futr)?;
-                all.insert(m.alias(), serde_json::to_value(e)?);
-            }
-            Some(serde_json::Value::Object(all))
-        }
+        Some(_) => Some(
+            nf.models()
+                .iter()
+                .filter(|m| m.name() == "TFT")
+                .map(|m| nf.explain(&m.alias(), futr))
+                .collect::<std::result::Result<Vec<_>, _>>()?,
+        ),
         None => None,
     };
     if let Some(how) = &a.ensemble {
@@ -498,17 +504,29 @@ fn forecast(a: ForecastArgs, interrupt: &Arc<AtomicBool>) -> Result<()> {
         let text = serde_json::to_string_pretty(&serde_json::json!({ "models": json }))?;
         outputs.write(p, text.as_bytes())?;
     }
-    if let (Some(p), Some(e)) = (&a.explain, &explained) {
-        outputs.write(p, serde_json::to_string_pretty(e)?.as_bytes())?;
+    if let (Some(p), Some(explained)) = (&a.explain, &explained) {
+        if is_image(p) {
+            outputs.render(p, |tmp| {
+                neurodiv::plot::draw_importance(tmp, explained)
+                    .map_err(|e| format!("--explain {}: {e}", p.display()).into())
+            })?;
+        } else {
+            let all: serde_json::Map<String, serde_json::Value> = explained
+                .iter()
+                .map(|e| Ok((e.model.clone(), serde_json::to_value(e)?)))
+                .collect::<Result<_>>()?;
+            outputs.write(p, serde_json::to_string_pretty(&all)?.as_bytes())?;
+        }
     }
     if let Some(p) = &a.plot {
         outputs.render(p, |tmp| {
-            let spec = crate::plot::PlotSpec {
+            // `tmp` is the staged file of `Outputs` (its extension is the target's).
+            let spec = neurodiv::plot::PlotSpec {
                 wanted: plotted.clone(),
                 holdout: test.is_some(),
                 history: a.plot_history.unwrap_or(4 * h),
             };
-            crate::plot::draw(tmp, &df, &fc, &spec)
+            neurodiv::plot::draw(tmp, &df, &fc, &spec)
                 .map_err(|e| format!("--plot {}: {e}", p.display()).into())
         })?;
     }

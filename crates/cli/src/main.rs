@@ -8,7 +8,6 @@ mod args;
 mod catalog;
 mod commands;
 mod output;
-mod plot;
 mod progress;
 
 use std::sync::Arc;

@@ -2,7 +2,7 @@
 
 use crate::CoreError;
 use neurodiv_data::ScalerType;
-use neurodiv_optim::{Loss, OptimizerKind};
+use neurodiv_optim::{Loss, LrSchedulerKind, OptimizerKind};
 use serde::{Deserialize, Serialize};
 
 /// Largest forecast horizon `h` a config accepts. NeuralForecast's long-horizon benchmarks use
@@ -77,6 +77,14 @@ pub struct BaseConfig {
     pub gradient_clip_val: Option<f32>,
     /// Optimizer (default Adam).
     pub optimizer: OptimizerKind,
+    /// Learning-rate schedule (default NeuralForecast's step decay, set by `num_lr_decays`);
+    /// configs saved without the field get the default.
+    #[serde(default)]
+    pub lr_scheduler: LrSchedulerKind,
+    /// Steps of linear learning-rate warm-up before the schedule (default 0: none). Not in
+    /// NeuralForecast.
+    #[serde(default)]
+    pub warmup_steps: usize,
     /// Output column name (default: the model's class name).
     pub alias: Option<String>,
     /// Training stops with [`CoreError::Diverged`] when a step's loss exceeds this factor times
@@ -114,6 +122,8 @@ impl BaseConfig {
             exclude_insample_y: false,
             gradient_clip_val: None,
             optimizer: OptimizerKind::Adam,
+            lr_scheduler: LrSchedulerKind::StepLr,
+            warmup_steps: 0,
             alias: None,
             divergence_factor: default_divergence_factor(),
         }
@@ -193,6 +203,21 @@ impl BaseConfig {
                 ),
             );
         }
+        self.lr_scheduler
+            .build(
+                self.learning_rate,
+                self.max_steps,
+                self.num_lr_decays,
+                self.warmup_steps,
+            )
+            .map_err(|e| CoreError::Config {
+                field: if self.warmup_steps >= self.max_steps {
+                    "warmup_steps"
+                } else {
+                    "lr_scheduler"
+                },
+                reason: e.to_string(),
+            })?;
         if let Some(c) = self.gradient_clip_val
             && !(c.is_finite() && c > 0.0)
         {
@@ -244,7 +269,8 @@ macro_rules! base_setters {
                 windows_batch_size: usize, step_size: usize, random_seed: u64,
                 start_padding_enabled: bool, exclude_insample_y: bool,
                 loss: $crate::reexports::Loss, scaler_type: $crate::reexports::ScalerType,
-                optimizer: $crate::reexports::OptimizerKind);
+                optimizer: $crate::reexports::OptimizerKind,
+                lr_scheduler: $crate::reexports::LrSchedulerKind, warmup_steps: usize);
             /// Sets the validation loss.
             pub fn valid_loss(mut self, v: $crate::reexports::Loss) -> Self {
                 self.base.valid_loss = Some(v);

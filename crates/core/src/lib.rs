@@ -29,6 +29,6 @@ pub use model::{
 pub mod reexports {
     pub use neurodiv_data::ScalerType;
     pub use neurodiv_nn::ParamStore;
-    pub use neurodiv_optim::{Loss, OptimizerKind};
+    pub use neurodiv_optim::{Loss, LrSchedulerKind, OptimizerKind};
     pub use serde_json;
 }

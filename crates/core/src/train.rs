@@ -24,7 +24,7 @@ use neurodiv_autodiff::{Tape, Tensor, Var};
 use neurodiv_data::{SeriesBatcher, WindowConfig, WindowIndex, WindowSampler};
 use neurodiv_kernels::Rng;
 use neurodiv_nn::Ctx;
-use neurodiv_optim::{AnyOptimizer, LrScheduler, Optimizer, StepLr, clip_grad_norm};
+use neurodiv_optim::{AnyOptimizer, LrScheduler, Optimizer, Schedule, clip_grad_norm};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -39,6 +39,8 @@ pub struct Progress {
     pub train_loss: f32,
     /// Latest validation loss, if any.
     pub valid_loss: Option<f32>,
+    /// Learning rate the step used (from the config's `lr_scheduler`).
+    pub learning_rate: f32,
 }
 
 /// A summary of a fit.
@@ -75,7 +77,7 @@ pub struct Trainer<'a> {
     rng: Rng,
     batcher: SeriesBatcher,
     optimizer: AnyOptimizer,
-    scheduler: StepLr,
+    scheduler: Schedule,
     best: f32,
     bad_checks: i64,
     report: FitReport,
@@ -176,11 +178,19 @@ impl<'a> Trainer<'a> {
             rng: Rng::new(base.random_seed ^ TRAIN_STREAM),
             batcher: SeriesBatcher::new(set.len(), base.batch_size)?,
             optimizer: base.optimizer.build(),
-            scheduler: StepLr::neuralforecast(
-                base.learning_rate,
-                base.max_steps,
-                base.num_lr_decays,
-            ),
+            // Checked by `base.validate()` above.
+            scheduler: base
+                .lr_scheduler
+                .build(
+                    base.learning_rate,
+                    base.max_steps,
+                    base.num_lr_decays,
+                    base.warmup_steps,
+                )
+                .map_err(|e| CoreError::Config {
+                    field: "lr_scheduler",
+                    reason: e.to_string(),
+                })?,
             base,
             spec,
             head: model.head(),
@@ -253,8 +263,8 @@ impl<'a> Trainer<'a> {
         // The optimizer steps the trainable parameters only; then the buffer values the pass
         // proposed (BatchNorm running statistics) are written.
         let mut params = model.params_mut().trainable_mut();
-        self.optimizer
-            .step(self.scheduler.lr(step), &mut params, &grads);
+        let lr = self.scheduler.lr(step);
+        self.optimizer.step(lr, &mut params, &grads);
         let store = model.params_mut();
         for (id, value) in buffer_updates {
             store.set_buffer(id, value);
@@ -283,6 +293,7 @@ impl<'a> Trainer<'a> {
             max_steps: self.base.max_steps,
             train_loss: loss_value,
             valid_loss: self.report.valid_losses.last().map(|v| v.1),
+            learning_rate: lr,
         }))
     }
 
@@ -551,5 +562,37 @@ mod tests {
             &[4.0],
             "one update per step"
         );
+    }
+
+    #[test]
+    fn steps_use_the_configured_schedule() {
+        let mut base = BaseConfig::new(3, 6);
+        base.max_steps = 8;
+        base.learning_rate = 0.1;
+        base.lr_scheduler = neurodiv_optim::LrSchedulerKind::Cosine;
+        base.warmup_steps = 4;
+        let expected = base.lr_scheduler.build(0.1, 8, -1, 4).unwrap();
+        let mut store = ParamStore::new();
+        let lin = Linear::new(&mut store, "lin", 6, 3, true, &mut Rng::new(1));
+        let frozen = store.add_buffer("frozen", Tensor::full(&[1], 1.0));
+        let passes = store.add_buffer("passes", Tensor::zeros(&[1]));
+        let mut model = WithBuffers {
+            base,
+            store,
+            lin,
+            frozen,
+            passes,
+        };
+        let frame = neurodiv_data::PanelFrame::from_csv_path(
+            "../../data/air_passengers.csv",
+            &Default::default(),
+        )
+        .unwrap();
+        let set = SeriesSet::from_frame(&frame, &model.base, None).unwrap();
+        let mut rates = Vec::new();
+        fit(&mut model, &set, 0, &mut |p| rates.push(p.learning_rate)).unwrap();
+        let want: Vec<f32> = (0..8).map(|s| expected.lr(s)).collect();
+        assert_eq!(rates, want);
+        assert!(rates[0] < rates[3] && rates[4] == 0.1 && rates[7] < rates[4]);
     }
 }

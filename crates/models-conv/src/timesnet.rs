@@ -53,6 +53,15 @@ pub struct TimesNetConfig {
 
 impl TimesNetConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_conv::{TimesNet, TimesNetConfig};
+    /// let config = TimesNetConfig::new(12, 24).max_steps(100).random_seed(7);
+    /// let model = TimesNet::new(config)?;
+    /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         let mut base = BaseConfig::new(h, input_size);
         base.learning_rate = 1e-4;

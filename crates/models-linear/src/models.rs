@@ -32,6 +32,15 @@ macro_rules! linear_model {
 
         impl $config {
             #[doc = concat!("Defaults for horizon `h` and input window `input_size`: ", $defaults)]
+            ///
+            /// ```
+            /// use neurodiv_core::NeuralModel;
+            #[doc = concat!("use neurodiv_models_linear::{", stringify!($model), ", ", stringify!($config), "};")]
+            #[doc = concat!("let config = ", stringify!($config), "::new(12, 24).max_steps(100).random_seed(7);")]
+            #[doc = concat!("let model = ", stringify!($model), "::new(config)?;")]
+            /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+            /// # Ok::<(), neurodiv_core::CoreError>(())
+            /// ```
             pub fn new(h: usize, input_size: usize) -> Self {
                 let mut base = BaseConfig::new(h, input_size);
                 let set: fn(&mut BaseConfig) = $set_defaults;

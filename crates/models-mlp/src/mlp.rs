@@ -28,6 +28,15 @@ pub struct MLPConfig {
 
 impl MLPConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_mlp::{MLP, MLPConfig};
+    /// let config = MLPConfig::new(12, 24).max_steps(100).random_seed(7);
+    /// let model = MLP::new(config)?;
+    /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         MLPConfig {
             base: BaseConfig::new(h, input_size),

@@ -65,6 +65,15 @@ pub const MAX_TRAJECTORY_SAMPLES: usize = 10_000;
 
 impl DeepARConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_recurrent::{DeepAR, DeepARConfig};
+    /// let config = DeepARConfig::new(12, 24).max_steps(100).random_seed(7);
+    /// let model = DeepAR::new(config)?;
+    /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         let mut base = BaseConfig::new(h, input_size);
         base.loss = Loss::distribution(Distribution::StudentT, &[80, 90]);

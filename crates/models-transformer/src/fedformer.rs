@@ -45,6 +45,15 @@ pub struct FEDformerConfig {
 
 impl FEDformerConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_transformer::{FEDformer, FEDformerConfig};
+    /// let config = FEDformerConfig::new(12, 24).max_steps(100).random_seed(7);
+    /// let model = FEDformer::new(config)?;
+    /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         FEDformerConfig {
             base: base_defaults(h, input_size),

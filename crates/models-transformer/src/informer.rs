@@ -42,6 +42,15 @@ pub struct InformerConfig {
 
 impl InformerConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_transformer::{Informer, InformerConfig};
+    /// let config = InformerConfig::new(12, 24).max_steps(100).random_seed(7);
+    /// let model = Informer::new(config)?;
+    /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         InformerConfig {
             base: base_defaults(h, input_size),

@@ -44,6 +44,16 @@ pub struct ITransformerConfig {
 impl ITransformerConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`, one series
     /// (set [`n_series`](Self::n_series) to the panel's).
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_transformer::{ITransformerConfig, iTransformer};
+    /// let mut config = ITransformerConfig::new(12, 24).max_steps(100);
+    /// config.n_series = 2; // the panel's series
+    /// let model = iTransformer::new(config)?;
+    /// assert_eq!(model.n_series(), Some(2));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         let mut base = BaseConfig::new(h, input_size);
         base.windows_batch_size = 32;

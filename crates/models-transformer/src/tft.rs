@@ -84,6 +84,15 @@ pub struct TFTVariables {
 
 impl TFTConfig {
     /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_transformer::{TFT, TFTConfig};
+    /// let config = TFTConfig::new(12, 24).max_steps(100).random_seed(7);
+    /// let model = TFT::new(config)?;
+    /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         let mut base = BaseConfig::new(h, input_size);
         base.scaler_type = ScalerType::Robust;

@@ -11,8 +11,11 @@
 //!
 //! For each it prints the MAE of the point forecast, the coverage of the 80% and 90% intervals
 //! (percent of held-out points inside) with their mean width, and the scaled CRPS of the
-//! interval bounds and the median where the loss gives one. `-- --seeds 3` averages seeds 1-3; `-- --write-panel FILE` also writes the
-//! panel as CSV (for running the same setup in Python NeuralForecast).
+//! interval bounds and the median where the loss gives one. `-- --seeds 3` averages seeds 1-3;
+//! `-- --steps N` trains N steps instead of 200; `-- --write-panel FILE` also writes the panel as
+//! CSV (for running the same setup in Python NeuralForecast).
+
+mod common;
 
 use neurodiv::prelude::*;
 use neurodiv::{ConformalMethod, interval_scores, registry};
@@ -21,15 +24,11 @@ const H: usize = 14;
 const INPUT: usize = 28;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let arg = |name: &str| {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-    };
-    let seeds: u64 = arg("--seeds").map(|s| s.parse()).transpose()?.unwrap_or(1);
+    let args = common::Args::parse();
+    let seeds: u64 = args.value("--seeds", 1)?;
+    let steps: usize = args.value("--steps", 200)?;
     let panel = neurodiv::data::synthetic::seasonal_daily_panel(200, 180, 7);
-    if let Some(path) = arg("--write-panel") {
+    if let Some(path) = args.text("--write-panel") {
         panel.to_csv(std::fs::File::create(path)?)?;
         println!("wrote the panel to {path}");
     }
@@ -57,7 +56,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let mut sums = [0.0f64; 6];
             for seed in 1..=seeds {
                 let mut options = vec![
-                    ("max_steps".to_string(), "200".to_string()),
+                    ("max_steps".to_string(), steps.to_string()),
                     ("scaler_type".to_string(), "robust".to_string()),
                     ("random_seed".to_string(), seed.to_string()),
                 ];

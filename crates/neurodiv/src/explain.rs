@@ -89,6 +89,21 @@ impl NeuralForecast {
     /// `futr_df` as for [`predict`]. A model that is not a TFT gives
     /// [`NfError::NotExplainable`].
     ///
+    /// ```
+    /// use neurodiv::prelude::*;
+    /// let train = neurodiv::datasets::air_passengers()?;
+    /// let tft = TFT::new(TFTConfig::new(12, 24).max_steps(3).windows_batch_size(16))?;
+    /// let mut nf = NeuralForecast::new(vec![Box::new(tft)], train.freq());
+    /// nf.fit(&train, 0)?;
+    /// let why = nf.explain("TFT", None)?;
+    /// let series = &why.series[0];
+    /// for v in &series.historical_importance {
+    ///     println!("{}: {:.3}", v.variable, v.importance);
+    /// }
+    /// assert_eq!(series.attention.len(), 24 + 12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
     /// [`predict`]: NeuralForecast::predict
     pub fn explain(
         &self,

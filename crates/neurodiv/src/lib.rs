@@ -20,6 +20,8 @@ mod forecast_frame;
 pub mod intervals;
 mod orchestrator;
 pub mod parity;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod registry;
 mod saved_frame;
 
@@ -42,6 +44,8 @@ pub use neurodiv_optim as optim;
 pub mod models {
     #[cfg(feature = "conv")]
     pub use neurodiv_models_conv::*;
+    #[cfg(feature = "graph")]
+    pub use neurodiv_models_graph::*;
     #[cfg(feature = "linear")]
     pub use neurodiv_models_linear::*;
     #[cfg(feature = "llm")]

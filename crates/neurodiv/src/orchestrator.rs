@@ -90,6 +90,18 @@ struct SavedForecast {
 
 impl NeuralForecast {
     /// Models to be fitted on data of frequency `freq`.
+    ///
+    /// ```
+    /// use neurodiv::prelude::*;
+    /// let train = neurodiv::datasets::air_passengers()?;
+    /// let models: Vec<Box<dyn NeuralModel>> = vec![
+    ///     Box::new(MLP::new(MLPConfig::new(12, 24).max_steps(5))?),
+    ///     Box::new(NHITS::new(NHITSConfig::new(12, 24).max_steps(5))?),
+    /// ];
+    /// let nf = NeuralForecast::new(models, train.freq());
+    /// assert_eq!(nf.models().len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(models: Vec<Box<dyn NeuralModel>>, freq: Freq) -> Self {
         NeuralForecast {
             models,
@@ -101,22 +113,87 @@ impl NeuralForecast {
     }
 
     /// Training (in `fit` and `cross_validation`) stops with [`CoreError::Interrupted`] at the
-    /// next step once `flag` is set, e.g. by a Ctrl-C handler.
+    /// next step once `flag` is set, e.g. by a Ctrl-C handler or a cancelled JavaScript call.
+    /// Like any failed fit, an interrupted one leaves the forecaster as it was: the models keep
+    /// the weights they had before the call, and the history and calibration are unchanged.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// use std::sync::{Arc, atomic::{AtomicBool, Ordering}};
+    /// let stop = Arc::new(AtomicBool::new(false));
+    /// nf.set_interrupt(stop.clone());
+    /// stop.store(true, Ordering::Relaxed); // e.g. from a Ctrl-C handler
+    /// assert!(nf.fit(&train, 0).is_err()); // stopped at the first step, nothing fitted
+    /// assert!(!nf.is_fitted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
         self.interrupt = Some(flag);
     }
 
+    /// Runs `work`, putting the models' weights, the history and the conformal calibration
+    /// back as they were when it fails (training changes the weights step by step, and the
+    /// calibration of `fit_with_intervals` sets the history before its last fit).
+    fn all_or_nothing<T>(
+        &mut self,
+        work: impl FnOnce(&mut Self) -> Result<T, NfError>,
+    ) -> Result<T, NfError> {
+        let weights: Vec<ParamStore> = self.models.iter().map(|m| m.params().clone()).collect();
+        let (history, conformal) = (self.history.clone(), self.conformal.clone());
+        let out = work(self);
+        if out.is_err() {
+            for (model, params) in self.models.iter_mut().zip(weights) {
+                *model.params_mut() = params;
+            }
+            (self.history, self.conformal) = (history, conformal);
+        }
+        out
+    }
+
     /// The models.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// let names: Vec<String> = nf.models().iter().map(|m| m.alias()).collect();
+    /// assert_eq!(names, ["MLP"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn models(&self) -> &[Box<dyn NeuralModel>] {
         &self.models
     }
 
     /// The frequency.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// assert_eq!(nf.freq(), train.freq());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn freq(&self) -> Freq {
         self.freq
     }
 
     /// Whether `fit` has run.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// assert!(!nf.is_fitted());
+    /// nf.fit(&train, 0)?;
+    /// assert!(nf.is_fitted());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_fitted(&self) -> bool {
         self.history.is_some()
     }
@@ -154,18 +231,44 @@ impl NeuralForecast {
 
     /// Fits every model on `df`, holding out the last `val_size` points of each series for
     /// validation and early stopping.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// // The last 12 points of every series validate (and can stop training early).
+    /// let reports = nf.fit(&train, 12)?;
+    /// assert_eq!(reports[0].steps, 5);
+    /// assert_eq!(reports[0].train_losses.len(), 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit(&mut self, df: &PanelFrame, val_size: usize) -> Result<Vec<FitReport>, NfError> {
         self.fit_with_progress(df, val_size, &mut |_, _| {})
     }
 
     /// [`fit`](Self::fit) with a callback receiving the model index and the progress of each step.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// let mut last = 0;
+    /// nf.fit_with_progress(&train, 0, &mut |model, p| {
+    ///     assert_eq!(model, 0);
+    ///     last = p.step; // also p.train_loss, p.valid_loss, p.learning_rate
+    /// })?;
+    /// assert_eq!(last, 5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit_with_progress(
         &mut self,
         df: &PanelFrame,
         val_size: usize,
         progress: &mut dyn FnMut(usize, &Progress),
     ) -> Result<Vec<FitReport>, NfError> {
-        let reports = self.fit_models(df, val_size, progress)?;
+        let reports = self.all_or_nothing(|nf| nf.fit_models(df, val_size, progress))?;
         self.history = Some(df.clone());
         self.conformal = None;
         Ok(reports)
@@ -177,7 +280,30 @@ impl NeuralForecast {
     /// the first window) records the absolute errors of every point-loss model, then the models
     /// are fitted on the whole of `df`. As in NeuralForecast, that last fit starts from the
     /// weights of the calibration fit. `predict_with` then adds the intervals.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// use neurodiv::ConformalMethod;
+    /// let conformal = PredictionIntervals::new(3, ConformalMethod::ConformalDistribution, 1)?;
+    /// nf.fit_with_intervals(&train, 0, conformal, &mut |_, _| {})?;
+    /// let fc = nf.predict_with(None, None, Some(&Intervals::Level(vec![80.0])))?;
+    /// assert!(fc.column("MLP-lo-80").is_some() && fc.column("MLP-hi-80").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit_with_intervals(
+        &mut self,
+        df: &PanelFrame,
+        val_size: usize,
+        intervals: PredictionIntervals,
+        progress: &mut dyn FnMut(usize, &Progress),
+    ) -> Result<Vec<FitReport>, NfError> {
+        self.all_or_nothing(|nf| nf.fit_with_intervals_inner(df, val_size, intervals, progress))
+    }
+
+    fn fit_with_intervals_inner(
         &mut self,
         df: &PanelFrame,
         val_size: usize,
@@ -211,6 +337,16 @@ impl NeuralForecast {
     }
 
     /// The conformal settings of the last fit, if it calibrated intervals.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// assert!(nf.prediction_intervals().is_none()); // fitted without calibration
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn prediction_intervals(&self) -> Option<PredictionIntervals> {
         self.conformal.as_ref().map(|c| c.settings)
     }
@@ -236,6 +372,17 @@ impl NeuralForecast {
     /// The frame of future timestamps to fill with future exogenous values (NeuralForecast's
     /// `make_future_dataframe`): the next `h` timestamps of every series of `df`, or of the
     /// training data when `df` is `None`; no target, no exogenous columns.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// let future = nf.make_future_dataframe(None)?;
+    /// assert_eq!(future.len(), 12); // fill its exogenous columns, then pass it to `predict`
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn make_future_dataframe(&self, df: Option<&PanelFrame>) -> Result<PanelFrame, NfError> {
         let h = self.common_h()?;
         let df = match df {
@@ -248,6 +395,18 @@ impl NeuralForecast {
     /// Forecasts the next `h` points of every series of the training data. `futr_df` holds the
     /// future values of the future exogenous columns when models use them: exactly the next `h`
     /// timestamps of every series (checked by date; its series may come in any order).
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// let fc = nf.predict(None)?; // unique_id, ds, MLP
+    /// assert_eq!(fc.len(), 12);
+    /// assert_eq!(fc.ds, test.series(0).ds);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn predict(&self, futr_df: Option<&PanelFrame>) -> Result<ForecastFrame, NfError> {
         self.predict_with(None, futr_df, None)
     }
@@ -261,6 +420,22 @@ impl NeuralForecast {
     /// ascending (`-lo-90, -lo-80, -hi-80, -hi-90` for levels 80 and 90; for quantiles
     /// `_ql0.1` from a distribution and `-ql0.1` from conformal intervals, NeuralForecast's
     /// names).
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// // A distribution loss gives any quantiles of its draws.
+    /// let normal = MLPConfig::new(12, 24)
+    ///     .max_steps(5)
+    ///     .loss("DistributionLoss(Normal)".parse()?);
+    /// let mut nf = NeuralForecast::new(vec![Box::new(MLP::new(normal)?)], train.freq());
+    /// nf.fit(&train, 0)?;
+    /// let fc = nf.predict_with(None, None, Some(&Intervals::Quantiles(vec![0.1, 0.9])))?;
+    /// assert!(fc.column("MLP_ql0.1").is_some() && fc.column("MLP_ql0.9").is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn predict_with(
         &self,
         df: Option<&PanelFrame>,
@@ -277,6 +452,19 @@ impl NeuralForecast {
 
     /// Forecasts the next `h` points after the end of every series of `df` (new history for the
     /// fitted models).
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// // New history (here the whole series): forecasts after its end with the fitted weights.
+    /// let whole = neurodiv::datasets::air_passengers()?;
+    /// let fc = nf.predict_on(&whole, None)?;
+    /// assert_eq!(fc.ds[0], whole.future_frame(1)?.series(0).ds[0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn predict_on(
         &self,
         df: &PanelFrame,
@@ -414,7 +602,32 @@ impl NeuralForecast {
     ///
     /// As in NeuralForecast, the models keep the weights of the last fit, and the history is the
     /// whole of `df`: `predict()` afterwards forecasts from the end of every series.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// // Three 12-month windows, fitted once before the first cutoff.
+    /// let cv = nf.cross_validation(&train, 3, 12, 0, false)?; // unique_id, ds, cutoff, y, MLP
+    /// assert_eq!(cv.len(), 36);
+    /// assert!(cv.y.is_some() && cv.cutoff.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cross_validation(
+        &mut self,
+        df: &PanelFrame,
+        n_windows: usize,
+        step_size: usize,
+        val_size: usize,
+        refit: bool,
+    ) -> Result<ForecastFrame, NfError> {
+        self.all_or_nothing(|nf| {
+            nf.cross_validation_inner(df, n_windows, step_size, val_size, refit)
+        })
+    }
+
+    fn cross_validation_inner(
         &mut self,
         df: &PanelFrame,
         n_windows: usize,
@@ -507,6 +720,17 @@ impl NeuralForecast {
 
     /// Forecasts of every full window of the training data (cutoffs `input_size`,
     /// `input_size + step_size`, ... up to `len - h`), with `cutoff` and `y` columns.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// let fitted = nf.predict_insample(12)?; // one forecast of h points every 12 points
+    /// assert!(fitted.len() > 0 && fitted.y.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn predict_insample(&self, step_size: usize) -> Result<ForecastFrame, NfError> {
         let history = self.history.as_ref().ok_or(CoreError::NotFitted)?;
         if step_size == 0 {
@@ -559,12 +783,41 @@ impl NeuralForecast {
     /// (NeuralForecast's `overwrite=False`; [`save_overwriting`](Self::save_overwriting)
     /// replaces it), and so is any other existing path, so a save never mixes with or deletes
     /// other files.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// let dir = std::env::temp_dir().join(format!("nd-doc-save-{}", std::process::id()));
+    /// nf.save(&dir)?;
+    /// assert!(nf.save(&dir).is_err()); // an earlier save is not replaced
+    /// let loaded = NeuralForecast::load(&dir)?;
+    /// assert_eq!(loaded.predict(None)?.column("MLP"), nf.predict(None)?.column("MLP"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save(&self, dir: &Path) -> Result<(), NfError> {
         self.save_to(dir, false)
     }
 
     /// [`save`](Self::save), replacing an earlier save in `dir` whole (NeuralForecast's
     /// `overwrite=True`); a directory holding other files is still refused.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// let dir = std::env::temp_dir().join(format!("nd-doc-overwrite-{}", std::process::id()));
+    /// nf.save(&dir)?;
+    /// nf.fit(&train, 0)?; // trained further
+    /// nf.save_overwriting(&dir)?;
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save_overwriting(&self, dir: &Path) -> Result<(), NfError> {
         self.save_to(dir, true)
     }
@@ -572,6 +825,16 @@ impl NeuralForecast {
     /// Checks, before any work, that [`save`](Self::save) (or with `overwrite`,
     /// [`save_overwriting`](Self::save_overwriting)) may write `dir`; returns whether `dir`
     /// exists.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// let dir = std::env::temp_dir().join(format!("nd-doc-check-{}", std::process::id()));
+    /// assert!(!NeuralForecast::check_save_dir(&dir, false)?); // free: does not exist yet
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_save_dir(dir: &Path, overwrite: bool) -> Result<bool, NfError> {
         let (exists, holds_save) = check_save_target(dir)?;
         if holds_save && !overwrite {
@@ -660,6 +923,21 @@ impl NeuralForecast {
     }
 
     /// Loads what [`save`](Self::save) wrote.
+    ///
+    /// ```
+    /// # use neurodiv::prelude::*;
+    /// # let (train, test) = neurodiv::datasets::air_passengers()?.split_tail(12)?;
+    /// # let mlp = || MLP::new(MLPConfig::new(12, 24).max_steps(5));
+    /// # let mut nf = NeuralForecast::new(vec![Box::new(mlp()?)], train.freq());
+    /// # nf.fit(&train, 0)?;
+    /// let dir = std::env::temp_dir().join(format!("nd-doc-load-{}", std::process::id()));
+    /// nf.save(&dir)?;
+    /// let served = NeuralForecast::load(&dir)?; // in another process, on another machine
+    /// assert!(served.is_fitted());
+    /// assert_eq!(served.predict(None)?.column("MLP"), nf.predict(None)?.column("MLP"));
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn load(dir: &Path) -> Result<Self, NfError> {
         let read = |path: &Path| {
             std::fs::read(path).map_err(|source| NfError::Io {

@@ -9,7 +9,7 @@
 //!   [`GATE_FACTOR`] x NeuralForecast's mean MAE (`data/reference/nf_airpassengers.json`), or the
 //!   seasonal naive forecast's MAE for a model NeuralForecast does not have;
 //! - the parity test (`cargo test -p neurodiv --test parity`) fits every case once, at seed
-//!   [`CHEAP_SEED`] for [`CHEAP_STEPS`] steps, and checks the MAE against the bound
+//!   [`CHEAP_SEED`] for [`CHEAP_STEPS`] steps (with the case's [`Case::cheap`] options), and checks the MAE against the bound
 //!   `cargo xtask parity --record-gates` recorded for exactly that run ([`Gates`]), with a margin
 //!   of [`GATE_MARGIN`] for harmless last-bit changes.
 //!
@@ -88,6 +88,10 @@ pub struct Case {
     pub data: Data,
     /// Options on top of the model's defaults, as `registry::build` takes them.
     pub overrides: &'static [(&'static str, &'static str)],
+    /// Options added on top of `overrides` in the cheap run only: a smaller batch of windows for
+    /// the models whose steps at their defaults take seconds in a test build. The cheap gate
+    /// catches changes in training, which a smaller batch shows as well.
+    pub cheap: &'static [(&'static str, &'static str)],
     /// A full run fits seeds `1..=seeds`.
     pub seeds: u64,
     /// What its mean MAE is compared with.
@@ -123,6 +127,7 @@ const fn nf(name: &'static str, seeds: u64) -> Case {
         note: "",
         data: Data::Air,
         overrides: &[],
+        cheap: &[],
         seeds,
         baseline: Baseline::NeuralForecast(name),
         interval: None,
@@ -226,6 +231,7 @@ pub const CASES: &[Case] = &[
         note: "robust scaler, StudentT",
         overrides: &[("scaler_type", r#""robust""#)],
         interval: Some(80),
+        cheap: &CHEAP_WINDOWS,
         ..nf("DeepAR", 3)
     },
     // Sampled trajectories, which NeuralForecast lacks: against its DeepAR (one-step draws).
@@ -235,6 +241,7 @@ pub const CASES: &[Case] = &[
         overrides: &[("scaler_type", r#""robust""#), ("sample_paths", "true")],
         interval: Some(80),
         baseline: Baseline::NeuralForecast("DeepAR"),
+        cheap: &CHEAP_WINDOWS,
         ..nf("DeepAR", 3)
     },
     nf("TCN", 10),
@@ -243,31 +250,50 @@ pub const CASES: &[Case] = &[
         overrides: &[("scaler_type", r#""robust""#)],
         ..nf("BiTCN", 3)
     },
-    nf("TimesNet", 3),
+    Case {
+        // Its default batch is already 64 windows, each costing a 2-D Inception block per period.
+        cheap: &[("windows_batch_size", "8")],
+        ..nf("TimesNet", 3)
+    },
     Case {
         note: "robust scaler",
         overrides: &[("scaler_type", r#""robust""#)],
+        cheap: &CHEAP_WINDOWS,
         ..nf("VanillaTransformer", 3)
     },
     Case {
         note: "robust scaler",
         overrides: &[("scaler_type", r#""robust""#)],
+        cheap: &CHEAP_WINDOWS,
         ..nf("Informer", 3)
     },
-    nf("Autoformer", 3),
-    nf("PatchTST", 3),
+    Case {
+        cheap: &CHEAP_WINDOWS,
+        ..nf("Autoformer", 3)
+    },
+    Case {
+        cheap: &CHEAP_WINDOWS,
+        ..nf("PatchTST", 3)
+    },
     panel("iTransformer", "panel", 3),
     Case {
         overrides: &[("hist_exog_list", r#"["y_[lag12]"]"#)],
         ..panel("TimeXer", "panel, historical y_[lag12]", 30)
     },
-    nf("TFT", 3),
+    Case {
+        cheap: &CHEAP_WINDOWS,
+        ..nf("TFT", 3)
+    },
+    panel("StemGNN", "panel", 3),
     Case {
         note: "tiny random GPT-2 (data/reference/tiny-gpt2)",
         overrides: &[("llm", TINY_GPT2), ("d_llm", "32"), ("d_ff", "32")],
         ..nf("TimeLLM", 3)
     },
 ];
+
+/// The cheap run's batch for models whose default is 1,024 windows of a costly network.
+const CHEAP_WINDOWS: [(&str, &str); 1] = [("windows_batch_size", "64")];
 
 /// The recurrent mode of `model` (NeuralForecast's `recurrent=True`), against NeuralForecast's
 /// runs of it (`data/reference/nf_recurrent.py`, stored under `name`).
@@ -364,14 +390,25 @@ impl Case {
         1..=self.seeds
     }
 
-    /// MAE on the held-out points of one fit of `steps` steps with `seed`.
-    pub fn mae(&self, seed: u64, steps: usize) -> Result<f64, ParityError> {
-        Ok(self.run(seed, steps)?.mae)
+    /// MAE on the held-out points of the cheap run: one fit of `steps` steps with `seed`, with
+    /// the case's [`cheap`](Self::cheap) options.
+    pub fn cheap_mae(&self, seed: u64, steps: usize) -> Result<f64, ParityError> {
+        Ok(self.run_with(seed, steps, self.cheap)?.mae)
     }
 
     /// One fit of `steps` steps with `seed`: the MAE of the point column on the held-out points,
     /// and for a distribution case how many of them fall inside its interval.
     pub fn run(&self, seed: u64, steps: usize) -> Result<RunFigures, ParityError> {
+        self.run_with(seed, steps, &[])
+    }
+
+    /// [`run`](Self::run) with `extra` options on top of the case's overrides.
+    fn run_with(
+        &self,
+        seed: u64,
+        steps: usize,
+        extra: &[(&str, &str)],
+    ) -> Result<RunFigures, ParityError> {
         let (train, test) = self.data.split()?;
         let mut options = vec![
             ("max_steps".to_string(), steps.to_string()),
@@ -380,6 +417,7 @@ impl Case {
         options.extend(
             self.overrides
                 .iter()
+                .chain(extra)
                 .map(|(k, v)| (k.to_string(), v.to_string())),
         );
         let model =

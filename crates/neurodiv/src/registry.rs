@@ -161,6 +161,11 @@ fn entries() -> Vec<Entry> {
         ));
         v.push(entry!("transformer", "TFT", m::TFT, m::TFTConfig));
     }
+    #[cfg(feature = "graph")]
+    {
+        use neurodiv_models_graph as m;
+        v.push(entry!("graph", "StemGNN", m::StemGNN, m::StemGNNConfig));
+    }
     #[cfg(feature = "llm")]
     {
         use neurodiv_models_llm as m;
@@ -321,6 +326,7 @@ fn parse_value(key: &str, raw: &str) -> Result<Value, NfError> {
     match key {
         "loss" | "valid_loss" => via::<neurodiv_optim::Loss>(key, &text),
         "optimizer" => via::<neurodiv_optim::OptimizerKind>(key, &text),
+        "lr_scheduler" => via::<neurodiv_optim::LrSchedulerKind>(key, &text),
         "scaler_type" => via::<neurodiv_data::ScalerType>(key, &text),
         _ => Ok(Value::String(text)),
     }
@@ -505,5 +511,49 @@ mod tests {
         assert_eq!(m.n_series(), Some(3), "an explicit n_series wins");
         let m = build_for_series("NHITS", 12, 24, none, 7).unwrap();
         assert!(!m.capabilities().multivariate);
+    }
+
+    #[test]
+    fn lr_scheduler_options() {
+        let opts = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let c = config(
+            "MLP",
+            12,
+            24,
+            &opts(&[("lr_scheduler", "CosineAnnealingLR"), ("warmup_steps", "5")]),
+        )
+        .unwrap();
+        assert_eq!(c["lr_scheduler"], "Cosine");
+        assert_eq!(c["warmup_steps"], 5);
+        assert!(build("MLP", 12, 24, &opts(&[("lr_scheduler", "cosine")])).is_ok());
+        let err = build("MLP", 12, 24, &opts(&[("lr_scheduler", "onecycle")])).unwrap_err();
+        assert!(
+            err.to_string().contains("steplr, cosine, constant"),
+            "{err}"
+        );
+        let err = build(
+            "MLP",
+            12,
+            24,
+            &opts(&[("max_steps", "10"), ("warmup_steps", "10")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("warmup_steps"), "{err}");
+        // A config saved before the options existed reads with the defaults.
+        let mut old = config("MLP", 12, 24, &[]).unwrap();
+        let obj = old.as_object_mut().unwrap();
+        obj.remove("lr_scheduler");
+        obj.remove("warmup_steps");
+        let back = build_config("MLP", &old).unwrap();
+        assert_eq!(
+            back.base().lr_scheduler,
+            neurodiv_optim::LrSchedulerKind::StepLr
+        );
+        assert_eq!(back.base().warmup_steps, 0);
     }
 }

@@ -35,6 +35,6 @@ pub use optimizer::{
     RmsPropConfig, RmsPropState, Sgd, SgdConfig,
 };
 pub use scheduler::{
-    ConstantLr, CosineAnnealing, LrScheduler, ReduceOnPlateau, Schedule, StepLr, Warmup,
-    WarmupShape,
+    ConstantLr, CosineAnnealing, LrScheduler, LrSchedulerKind, ReduceOnPlateau, Schedule, StepLr,
+    Warmup, WarmupShape,
 };

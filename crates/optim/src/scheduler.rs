@@ -434,3 +434,85 @@ macro_rules! into_schedule {
     };
 }
 into_schedule!(ConstantLr => Constant, StepLr => Step, CosineAnnealing => Cosine, Warmup => Warmup, ReduceOnPlateau => Plateau);
+
+/// Which schedule a model trains with, by name: NeuralForecast's `lr_scheduler` (a PyTorch class
+/// there, one of these kinds here, with an optional linear warm-up). Default: NeuralForecast's
+/// step decay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum LrSchedulerKind {
+    /// [`StepLr::neuralforecast`], driven by `num_lr_decays` (NeuralForecast's default).
+    #[default]
+    StepLr,
+    /// [`CosineAnnealing`] from the base rate to 0 over the steps after the warm-up.
+    Cosine,
+    /// [`ConstantLr`].
+    Constant,
+}
+
+impl LrSchedulerKind {
+    /// The lower-case name (`"steplr"`, `"cosine"`, `"constant"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            LrSchedulerKind::StepLr => "steplr",
+            LrSchedulerKind::Cosine => "cosine",
+            LrSchedulerKind::Constant => "constant",
+        }
+    }
+
+    /// The schedule of a run of `max_steps` steps at base rate `lr`: for `warmup_steps > 0`, a
+    /// linear warm-up from `lr / warmup_steps` ([`Warmup::linear`]) over the first `warmup_steps`
+    /// steps, then this kind over the rest. `num_lr_decays` is the step decay's (-1: none); the
+    /// other kinds ignore it, as NeuralForecast ignores it when given an `lr_scheduler` (so
+    /// NHITS's default of 3 decays does not stand in the way of a cosine).
+    pub fn build(
+        self,
+        lr: f32,
+        max_steps: usize,
+        num_lr_decays: i64,
+        warmup_steps: usize,
+    ) -> Result<Schedule, OptimError> {
+        check_base_lr(lr)?;
+        if warmup_steps >= max_steps {
+            return Err(OptimError::invalid(
+                "warmup_steps",
+                format!("{warmup_steps} (max_steps {max_steps})"),
+                "must be below max_steps",
+            ));
+        }
+        let after = max_steps - warmup_steps;
+        let schedule: Schedule = match self {
+            LrSchedulerKind::StepLr => StepLr::neuralforecast(lr, after, num_lr_decays).into(),
+            LrSchedulerKind::Cosine => CosineAnnealing::new(lr, after, 0.0)?.into(),
+            LrSchedulerKind::Constant => ConstantLr { lr }.into(),
+        };
+        if warmup_steps == 0 {
+            return Ok(schedule);
+        }
+        Ok(Warmup::linear(schedule, warmup_steps, 1.0 / warmup_steps as f64)?.into())
+    }
+}
+
+impl std::str::FromStr for LrSchedulerKind {
+    type Err = OptimError;
+
+    /// Case-insensitive, with PyTorch's class names too: `"steplr"`, `"cosine"`
+    /// (`"cosineannealinglr"`), `"constant"` (`"constantlr"`).
+    fn from_str(s: &str) -> Result<Self, OptimError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "steplr" | "step" => Ok(LrSchedulerKind::StepLr),
+            "cosine" | "cosineannealinglr" => Ok(LrSchedulerKind::Cosine),
+            "constant" | "constantlr" => Ok(LrSchedulerKind::Constant),
+            _ => Err(OptimError::UnknownName {
+                kind: "lr_scheduler",
+                name: s.to_string(),
+                expected: "steplr, cosine, constant",
+            }),
+        }
+    }
+}
+
+impl std::fmt::Display for LrSchedulerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

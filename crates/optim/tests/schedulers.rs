@@ -137,3 +137,43 @@ fn schedules_round_trip_through_serde() {
         }
     }
 }
+
+#[test]
+fn scheduler_kinds_by_name() {
+    // The default is NeuralForecast's step decay, the same rates as before the option existed.
+    let step = LrSchedulerKind::default().build(1e-3, 1000, 3, 0).unwrap();
+    assert_eq!(step, StepLr::neuralforecast(1e-3, 1000, 3).into());
+    // Cosine over 100 steps after a 10-step linear warm-up from lr / 10.
+    let cos = LrSchedulerKind::Cosine.build(1e-2, 110, -1, 10).unwrap();
+    assert!(close(cos.lr(0), 1e-3));
+    assert!(cos.lr(5) > cos.lr(0) && cos.lr(5) < 1e-2);
+    assert!(close(cos.lr(10), 1e-2));
+    assert!(close(cos.lr(60), 5e-3));
+    assert!(cos.lr(109) < 1e-5);
+    let constant = LrSchedulerKind::Constant.build(0.5, 10, -1, 0).unwrap();
+    assert!((0..10).all(|s| constant.lr(s) == 0.5));
+    for (text, kind) in [
+        ("StepLR", LrSchedulerKind::StepLr),
+        ("cosine", LrSchedulerKind::Cosine),
+        ("CosineAnnealingLR", LrSchedulerKind::Cosine),
+        ("constant", LrSchedulerKind::Constant),
+    ] {
+        assert_eq!(text.parse::<LrSchedulerKind>().unwrap(), kind);
+        assert_eq!(kind.name().parse::<LrSchedulerKind>().unwrap(), kind);
+    }
+    let err = "onecycle"
+        .parse::<LrSchedulerKind>()
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("steplr, cosine, constant"), "{err}");
+    // A warm-up as long as the run is refused; step decays are the step schedule's only.
+    let err = LrSchedulerKind::Cosine
+        .build(1e-3, 10, -1, 10)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("warmup_steps"), "{err}");
+    assert_eq!(
+        LrSchedulerKind::Cosine.build(1e-3, 10, 2, 0).unwrap(),
+        LrSchedulerKind::Cosine.build(1e-3, 10, -1, 0).unwrap()
+    );
+}

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The models both libraries have, in the registry's order. RLinear is ours alone.
-pub const MODELS: [&str; 25] = [
+pub const MODELS: [&str; 26] = [
     "MLP",
     "NHITS",
     "NBEATS",
@@ -33,6 +33,7 @@ pub const MODELS: [&str; 25] = [
     "PatchTST",
     "iTransformer",
     "TimeXer",
+    "StemGNN",
 ];
 
 /// Series and length of the synthetic panel.
@@ -215,6 +216,7 @@ impl Config {
                 ("n_heads", json!(4)),
                 ("d_ff", json!(64)),
             ],
+            "StemGNN" => vec![("multi_layer", json!(1))],
             _ => Vec::new(),
         };
         o.push(("windows_batch_size", json!(32)));

@@ -1,5 +1,6 @@
-//! The real discrete Fourier transform and its inverse (PyTorch's `torch.fft.rfft` / `irfft`
-//! with the default "backward" normalisation), and the modulus of a complex value.
+//! The discrete Fourier transform: the real transform and its inverse (PyTorch's
+//! `torch.fft.rfft` / `irfft`), the complex transform (`torch.fft.fft`), all with the default
+//! "backward" normalisation, and the modulus and hyperbolic tangent of a complex value.
 //!
 //! A complex tensor is a pair of real tensors `(re, im)`. The transforms are products with
 //! constant cosine and sine matrices on the transformed axis: exact, differentiable through the
@@ -37,11 +38,10 @@ impl<'t> Var<'t> {
         }
     }
 
-    /// The real FFT along `axis` (length `n`): the real and imaginary parts of its
-    /// `n / 2 + 1` non-negative frequencies, `X[f] = Σ_t x[t] e^{-2πi f t / n}`.
-    pub fn rfft(self, axis: usize) -> (Var<'t>, Var<'t>) {
-        let n = self.shape()[axis];
-        let bins = rfft_bins(n);
+    /// The cosine and sine matrices `[bins, n]` of the forward transform along `axis` of
+    /// `self`: `C[f, t] = cos(2π f t / n)` and `S[f, t] = -sin(2π f t / n)`, so that
+    /// `x · Cᵀ + i x · Sᵀ` is the spectrum of a real `x` at frequencies `0..bins`.
+    fn dft_matrices(self, bins: usize, n: usize) -> (Var<'t>, Var<'t>) {
         let (mut c, mut s) = (Vec::with_capacity(bins * n), Vec::with_capacity(bins * n));
         for f in 0..bins {
             for t in 0..n {
@@ -50,14 +50,42 @@ impl<'t> Var<'t> {
                 s.push(-sin as f32);
             }
         }
+        (
+            self.constant(Tensor::from_vec(&[bins, n], c)),
+            self.constant(Tensor::from_vec(&[bins, n], s)),
+        )
+    }
+
+    /// The real FFT along `axis` (length `n`): the real and imaginary parts of its
+    /// `n / 2 + 1` non-negative frequencies, `X[f] = Σ_t x[t] e^{-2πi f t / n}`.
+    pub fn rfft(self, axis: usize) -> (Var<'t>, Var<'t>) {
+        let n = self.shape()[axis];
+        let (c, s) = self.dft_matrices(rfft_bins(n), n);
         // [..., n] · [bins, n]ᵀ -> [..., bins]
-        let c = self.constant(Tensor::from_vec(&[bins, n], c));
-        let s = self.constant(Tensor::from_vec(&[bins, n], s));
         let x = self.axis_last(axis); // the transformed axis last, moved once
         (
             x.linear(c, None).axis_last(axis),
             x.linear(s, None).axis_last(axis),
         )
+    }
+
+    /// The complex FFT of `re + i im` along `axis` (length `n`, `torch.fft.fft`): all `n`
+    /// frequencies `X[f] = Σ_t z[t] e^{-2πi f t / n}` as `(re, im)`. `im = None` transforms a
+    /// real input (PyTorch promotes it to complex), whose upper frequencies are the conjugates
+    /// of the lower ones.
+    pub fn fft(re: Var<'t>, im: Option<Var<'t>>, axis: usize) -> (Var<'t>, Var<'t>) {
+        let n = re.shape()[axis];
+        let (c, s) = re.dft_matrices(n, n);
+        // [..., n] · [n, n]ᵀ -> [..., n]: Re X = re·C - im·S, Im X = re·S + im·C.
+        let a = re.axis_last(axis);
+        let (mut out_re, mut out_im) = (a.linear(c, None), a.linear(s, None));
+        if let Some(im) = im {
+            assert_eq!(re.shape(), im.shape(), "fft: re and im differ in shape");
+            let b = im.axis_last(axis);
+            out_re = out_re.sub(b.linear(s, None));
+            out_im = out_im.add(b.linear(c, None));
+        }
+        (out_re.axis_last(axis), out_im.axis_last(axis))
     }
 
     /// The inverse real FFT of `re + i im` along `axis` to `n` points:

@@ -74,6 +74,7 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
         ],
         "iTransformer" => vec![("hidden_size", "8"), ("n_heads", "2"), ("d_ff", "8")],
         "TFT" => vec![("hidden_size", "8"), ("n_head", "2")],
+        "StemGNN" => vec![("multi_layer", "1")],
         "TimeLLM" => vec![
             ("d_ff", "16"),
             ("d_model", "16"),
@@ -118,9 +119,10 @@ pub fn defaults_with_required(name: &str) -> Value {
 }
 
 /// Models whose forecast of a window depends on the other windows of its batch, as in
-/// NeuralForecast: TimesNet picks its periods from the amplitudes of the whole batch; TimeLLM
+/// NeuralForecast: TimesNet picks its periods from the amplitudes of the whole batch, StemGNN
+/// averages its attention (the graph between the series) over the windows of the batch; TimeLLM
 /// pads the prompts of a batch to the longest of them, with no attention mask.
-pub const BATCH_COUPLED: &[&str] = &["TimesNet", "TimeLLM"];
+pub const BATCH_COUPLED: &[&str] = &["TimesNet", "StemGNN", "TimeLLM"];
 
 /// What the checks run on: every registered model, and the second mode of the models that have
 /// one, named `"{model}+recurrent"` (NeuralForecast's `recurrent=True`). The environment variable

@@ -28,6 +28,7 @@ class MLP(_Model):
         inference_windows_batch_size: Any = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_layers: int = ...,
         num_lr_decays: int = ...,
@@ -40,6 +41,7 @@ class MLP(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -63,6 +65,7 @@ class NHITS(_Model):
         interpolation_mode: str = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         mlp_units: Sequence[Any] = ...,
         n_blocks: Sequence[Any] = ...,
@@ -79,6 +82,7 @@ class NHITS(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -100,6 +104,7 @@ class MLPMultivariate(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_series: int = ...,
         num_layers: int = ...,
@@ -113,6 +118,7 @@ class MLPMultivariate(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -135,6 +141,7 @@ class TSMixer(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_block: int = ...,
         n_series: int = ...,
@@ -149,6 +156,7 @@ class TSMixer(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -171,6 +179,7 @@ class TSMixerx(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_block: int = ...,
         n_series: int = ...,
@@ -185,6 +194,7 @@ class TSMixerx(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -207,6 +217,7 @@ class NBEATS(_Model):
         inference_windows_batch_size: Any = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         mlp_units: Sequence[Any] = ...,
         n_blocks: Sequence[Any] = ...,
@@ -224,6 +235,7 @@ class NBEATS(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -246,6 +258,7 @@ class NBEATSx(_Model):
         inference_windows_batch_size: Any = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         mlp_units: Sequence[Any] = ...,
         n_blocks: Sequence[Any] = ...,
@@ -263,6 +276,7 @@ class NBEATSx(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -287,6 +301,7 @@ class TiDE(_Model):
         layernorm: bool = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_decoder_layers: int = ...,
         num_encoder_layers: int = ...,
@@ -302,6 +317,7 @@ class TiDE(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -322,6 +338,7 @@ class DLinear(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         moving_avg_window: int = ...,
         num_lr_decays: int = ...,
@@ -334,6 +351,7 @@ class DLinear(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -354,6 +372,7 @@ class NLinear(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -365,6 +384,7 @@ class NLinear(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -385,6 +405,7 @@ class RLinear(_Model):
         inference_windows_batch_size: Any = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -397,6 +418,7 @@ class RLinear(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -426,6 +448,7 @@ class RNN(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -438,6 +461,7 @@ class RNN(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -467,6 +491,7 @@ class LSTM(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -479,6 +504,7 @@ class LSTM(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -508,6 +534,7 @@ class GRU(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -520,6 +547,7 @@ class GRU(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -546,6 +574,7 @@ class DilatedRNN(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -557,6 +586,7 @@ class DilatedRNN(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -581,6 +611,7 @@ class DeepAR(_Model):
         inference_windows_batch_size: Any = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         lstm_dropout: float = ...,
         lstm_hidden_size: int = ...,
         lstm_n_layers: int = ...,
@@ -597,6 +628,7 @@ class DeepAR(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: _Loss = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -624,6 +656,7 @@ class TCN(_Model):
         kernel_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -635,6 +668,7 @@ class TCN(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -657,6 +691,7 @@ class BiTCN(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_lr_decays: int = ...,
         optimizer: str = ...,
@@ -668,6 +703,7 @@ class BiTCN(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -692,6 +728,7 @@ class TimesNet(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         num_kernels: int = ...,
         num_lr_decays: int = ...,
@@ -705,6 +742,7 @@ class TimesNet(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -732,6 +770,7 @@ class VanillaTransformer(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_head: int = ...,
         num_lr_decays: int = ...,
@@ -744,6 +783,7 @@ class VanillaTransformer(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -768,6 +808,7 @@ class iTransformer(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_heads: int = ...,
         n_series: int = ...,
@@ -782,6 +823,7 @@ class iTransformer(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -811,6 +853,7 @@ class Informer(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_head: int = ...,
         num_lr_decays: int = ...,
@@ -823,6 +866,7 @@ class Informer(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -852,6 +896,7 @@ class Autoformer(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_head: int = ...,
         num_lr_decays: int = ...,
@@ -864,6 +909,7 @@ class Autoformer(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -892,6 +938,7 @@ class FEDformer(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         mode_select: str = ...,
         modes: int = ...,
@@ -906,6 +953,7 @@ class FEDformer(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -935,6 +983,7 @@ class PatchTST(_Model):
         learning_rate: float = ...,
         linear_hidden_size: int = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_heads: int = ...,
         num_lr_decays: int = ...,
@@ -953,6 +1002,7 @@ class PatchTST(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -977,6 +1027,7 @@ class TimeXer(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_heads: int = ...,
         n_series: int = ...,
@@ -992,6 +1043,7 @@ class TimeXer(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
@@ -1016,6 +1068,7 @@ class TFT(_Model):
         inference_windows_batch_size: int = ...,
         learning_rate: float = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_head: int = ...,
         n_rnn_layers: int = ...,
@@ -1031,6 +1084,45 @@ class TFT(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
+        windows_batch_size: int = ...,
+    ) -> None: ...
+
+class StemGNN(_Model):
+    def __init__(
+        self,
+        h: int,
+        input_size: int,
+        *,
+        alias: Any = ...,
+        batch_size: int = ...,
+        divergence_factor: float = ...,
+        dropout_rate: float = ...,
+        early_stop_patience_steps: int = ...,
+        exclude_insample_y: bool = ...,
+        futr_exog_list: Sequence[Any] = ...,
+        gradient_clip_val: Any = ...,
+        hist_exog_list: Sequence[Any] = ...,
+        inference_windows_batch_size: int = ...,
+        leaky_rate: float = ...,
+        learning_rate: float = ...,
+        loss: _Loss = ...,
+        lr_scheduler: str = ...,
+        max_steps: int = ...,
+        multi_layer: int = ...,
+        n_series: int = ...,
+        n_stacks: int = ...,
+        num_lr_decays: int = ...,
+        optimizer: str = ...,
+        random_seed: int = ...,
+        scaler_type: str = ...,
+        start_padding_enabled: bool = ...,
+        stat_exog_list: Sequence[Any] = ...,
+        step_size: int = ...,
+        val_check_steps: int = ...,
+        valid_batch_size: Any = ...,
+        valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
 
