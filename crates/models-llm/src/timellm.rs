@@ -69,7 +69,26 @@ pub struct TimeLLMConfig {
 }
 
 impl TimeLLMConfig {
-    /// NeuralForecast's defaults for horizon `h` and input window `input_size`.
+    /// NeuralForecast's defaults for horizon `h` and input window `input_size`; the backbone
+    /// folder ([`llm`](Self::llm)) is required, and `d_llm` must be its width.
+    ///
+    /// ```
+    /// use neurodiv_core::NeuralModel;
+    /// use neurodiv_models_llm::tiny::{TinyGpt2, write_tiny_gpt2};
+    /// use neurodiv_models_llm::{TimeLLM, TimeLLMConfig};
+    /// // A tiny random GPT-2 of width 32; a real forecast reads a pretrained folder.
+    /// let dir = std::env::temp_dir().join(format!("timellm-doc-{}", std::process::id()));
+    /// write_tiny_gpt2(&dir, TinyGpt2::default())?;
+    /// let mut config = TimeLLMConfig::new(12, 24)
+    ///     .llm(dir.display().to_string())
+    ///     .max_steps(100)
+    ///     .random_seed(7);
+    /// (config.d_llm, config.d_ff) = (32, 32);
+    /// let model = TimeLLM::new(config)?;
+    /// assert_eq!((model.base().h, model.base().input_size), (12, 24));
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), neurodiv_core::CoreError>(())
+    /// ```
     pub fn new(h: usize, input_size: usize) -> Self {
         let mut base = BaseConfig::new(h, input_size);
         base.learning_rate = 1e-4;

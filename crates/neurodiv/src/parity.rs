@@ -288,6 +288,8 @@ pub const CASES: &[Case] = &[
     Case {
         note: "tiny random GPT-2 (data/reference/tiny-gpt2)",
         overrides: &[("llm", TINY_GPT2), ("d_llm", "32"), ("d_ff", "32")],
+        // Its default batch is 1,024 windows, each a prompt of about 150 tokens through GPT-2.
+        cheap: &[("windows_batch_size", "8")],
         ..nf("TimeLLM", 3)
     },
 ];

@@ -5,6 +5,7 @@
 mod common;
 
 use common::*;
+use neurodiv::optim::LrSchedulerKind;
 use neurodiv::prelude::*;
 use neurodiv_core::CoreError;
 use neurodiv_models_llm::tiny::{TinyGpt2, write_tiny_gpt2};
@@ -92,6 +93,44 @@ fn same_bits_on_threads_and_through_save_and_load() {
         err.contains("timellm-bits") && err.contains("not a folder"),
         "{err}"
     );
+}
+
+#[test]
+fn learning_rate_schedules_and_warmup_apply() {
+    let dir = folder("schedule", TinyGpt2::default());
+    let (train, _) = air_split();
+    let fit = |c: TimeLLMConfig| {
+        let mut nf = NeuralForecast::new(vec![Box::new(TimeLLM::new(c).unwrap())], train.freq());
+        let losses = nf.fit(&train, 0).unwrap().remove(0).train_losses;
+        assert!(losses.iter().all(|l| l.is_finite()));
+        nf.predict(None).unwrap()
+    };
+    let plain = fit(config(&dir, 4));
+    let cosine = config(&dir, 4)
+        .lr_scheduler(LrSchedulerKind::Cosine)
+        .warmup_steps(2);
+    assert_ne!(fit(cosine), plain, "the schedule changed nothing");
+    // Through the registry, as the CLI and the Python and Node packages pass them.
+    let options: Vec<(String, String)> = required_options("TimeLLM")
+        .into_iter()
+        .chain([
+            ("lr_scheduler".into(), "constant".into()),
+            ("warmup_steps".into(), "1".into()),
+            ("max_steps".into(), "2".into()),
+        ])
+        .collect();
+    let model = neurodiv::registry::build("TimeLLM", 12, 24, &options).unwrap();
+    assert_eq!(model.base().lr_scheduler, LrSchedulerKind::Constant);
+    assert_eq!(model.base().warmup_steps, 1);
+    // A warm-up as long as the run is a typed error naming the field.
+    let c = config(&dir, 2).warmup_steps(2);
+    assert!(matches!(
+        TimeLLM::new(c),
+        Err(CoreError::Config {
+            field: "warmup_steps",
+            ..
+        })
+    ));
 }
 
 #[test]

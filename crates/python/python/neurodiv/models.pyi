@@ -1148,6 +1148,7 @@ class TimeLLM(_Model):
         learning_rate: float = ...,
         llm: Any = ...,
         loss: _Loss = ...,
+        lr_scheduler: str = ...,
         max_steps: int = ...,
         n_heads: int = ...,
         num_lr_decays: int = ...,
@@ -1164,5 +1165,6 @@ class TimeLLM(_Model):
         val_check_steps: int = ...,
         valid_batch_size: Any = ...,
         valid_loss: Optional[_Loss] = ...,
+        warmup_steps: int = ...,
         windows_batch_size: int = ...,
     ) -> None: ...
