@@ -195,7 +195,8 @@ impl Gpt2 {
             )
         })?;
         let c = &config;
-        if c.n_embd == 0 || c.n_head == 0 || c.n_embd % c.n_head != 0 || c.vocab_size == 0 {
+        if c.n_embd == 0 || c.n_head == 0 || !c.n_embd.is_multiple_of(c.n_head) || c.vocab_size == 0
+        {
             return Err(backbone_err(
                 dir,
                 "config.json",
