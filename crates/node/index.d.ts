@@ -1317,3 +1317,46 @@ export interface StemGNNOptions {
 export declare class StemGNN extends Model {
   constructor(options: StemGNNOptions)
 }
+
+export interface TimeLLMOptions {
+  h: number
+  inputSize: number
+  alias?: unknown
+  batchSize?: number
+  dFf?: number
+  dLlm?: number
+  dModel?: number
+  divergenceFactor?: number
+  dropout?: number
+  earlyStopPatienceSteps?: number
+  excludeInsampleY?: boolean
+  futrExogList?: unknown[]
+  gradientClipVal?: unknown
+  histExogList?: unknown[]
+  inferenceWindowsBatchSize?: number
+  learningRate?: number
+  llm?: unknown
+  loss?: Loss | null
+  lrScheduler?: string
+  maxSteps?: number
+  nHeads?: number
+  numLrDecays?: number
+  optimizer?: string
+  patchLen?: number
+  promptPrefix?: unknown
+  randomSeed?: number
+  scalerType?: string
+  startPaddingEnabled?: boolean
+  statExogList?: unknown[]
+  stepSize?: number
+  stride?: number
+  topK?: number
+  valCheckSteps?: number
+  validBatchSize?: unknown
+  validLoss?: Loss | null
+  warmupSteps?: number
+  windowsBatchSize?: number
+}
+export declare class TimeLLM extends Model {
+  constructor(options: TimeLLMOptions)
+}

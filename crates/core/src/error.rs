@@ -44,6 +44,15 @@ pub enum CoreError {
     /// A checkpoint could not be read or written.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// A pretrained backbone folder (TimeLLM's `llm`) is missing a file or does not fit:
+    /// names the file and what was expected of it.
+    #[error("backbone {file}: {reason}")]
+    Backbone {
+        /// The file of the folder (or the folder itself).
+        file: String,
+        /// What is missing or mismatched, with the expected shapes.
+        reason: String,
+    },
     /// A file could not be read or written.
     #[error("{path}: {source}")]
     Io {

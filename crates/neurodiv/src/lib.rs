@@ -48,6 +48,8 @@ pub mod models {
     pub use neurodiv_models_graph::*;
     #[cfg(feature = "linear")]
     pub use neurodiv_models_linear::*;
+    #[cfg(feature = "llm")]
+    pub use neurodiv_models_llm::{TimeLLM, TimeLLMConfig};
     #[cfg(feature = "mlp")]
     pub use neurodiv_models_mlp::*;
     #[cfg(feature = "recurrent")]

@@ -111,6 +111,15 @@ const PANEL_EXOG: [(&str, &str); 2] = [
     ("hist_exog_list", r#"["y_[lag12]"]"#),
 ];
 
+/// TimeLLM's backbone in the parity runs: the tiny random GPT-2 that
+/// `data/reference/nf_timellm.py` wrote with `transformers` (2 layers, width 32, FP16), the one
+/// NeuralForecast's reference ran on.
+const TINY_GPT2: &str = concat!(
+    "\"",
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../data/reference/tiny-gpt2\""
+);
+
 const fn nf(name: &'static str, seeds: u64) -> Case {
     Case {
         name,
@@ -277,6 +286,13 @@ pub const CASES: &[Case] = &[
         ..nf("TFT", 3)
     },
     panel("StemGNN", "panel", 3),
+    Case {
+        note: "tiny random GPT-2 (data/reference/tiny-gpt2)",
+        overrides: &[("llm", TINY_GPT2), ("d_llm", "32"), ("d_ff", "32")],
+        // Its default batch is 1,024 windows, each a prompt of about 150 tokens through GPT-2.
+        cheap: &[("windows_batch_size", "8")],
+        ..nf("TimeLLM", 3)
+    },
 ];
 
 /// The cheap run's batch for models whose default is 1,024 windows of a costly network.

@@ -167,6 +167,11 @@ fn entries() -> Vec<Entry> {
         use neurodiv_models_graph as m;
         v.push(entry!("graph", "StemGNN", m::StemGNN, m::StemGNNConfig));
     }
+    #[cfg(feature = "llm")]
+    {
+        use neurodiv_models_llm as m;
+        v.push(entry!("llm", "TimeLLM", m::TimeLLM, m::TimeLLMConfig));
+    }
     v
 }
 

@@ -2,6 +2,8 @@
 //! working model), never a panic or an allocation abort. Each test covers a class of inputs: every
 //! size of every registered model, every way a stored shape can overflow.
 
+mod common;
+
 use neurodiv::core::CoreError;
 use neurodiv::core::checkpoint;
 use neurodiv::core::predict::{Origin, forecast};
@@ -79,7 +81,8 @@ fn set_at(v: &mut Value, path: &[Value], new: Value) {
 fn every_size_of_every_model_in_a_checkpoint_is_checked_before_allocation() {
     let df = panel();
     for name in registry::model_names() {
-        let config = registry::config_for_series(name, 12, 24, &[], df.n_series()).unwrap();
+        let sets = common::required_options(name);
+        let config = registry::config_for_series(name, 12, 24, &sets, df.n_series()).unwrap();
         let model = registry::build_config(name, &config).unwrap();
         let mut paths = Vec::new();
         integer_paths(&config, &mut Vec::new(), &mut paths);
@@ -114,7 +117,8 @@ fn every_size_of_every_model_in_a_checkpoint_is_checked_before_allocation() {
 fn small_sizes_with_every_kind_of_loss_build_or_are_refused() {
     let base = serde_json::to_value(neurodiv::core::BaseConfig::new(1, 1)).unwrap();
     for name in registry::model_names() {
-        let config = registry::config_for_series(name, 4, 8, &[], 2).unwrap();
+        let sets = common::required_options(name);
+        let config = registry::config_for_series(name, 4, 8, &sets, 2).unwrap();
         let mut paths = Vec::new();
         integer_paths(&config, &mut Vec::new(), &mut paths);
         paths.retain(|p| p[0].as_str().is_some_and(|k| base.get(k).is_none()));

@@ -59,7 +59,10 @@ impl Failure {
                 _ => "ERR_INVALID_DATA",
             },
             N::Core(CoreError::Incompatible(_)) => "ERR_INVALID_DATA",
-            N::Core(CoreError::Config { .. } | CoreError::Optim(_))
+            // A backbone folder that cannot be read as GPT-2: the `llm` option must change.
+            N::Core(
+                CoreError::Config { .. } | CoreError::Optim(_) | CoreError::Backbone { .. },
+            )
             | N::UnknownModel { .. }
             | N::BadOption(_)
             | N::TooLarge(_) => "ERR_CONFIG",

@@ -41,3 +41,23 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&p);
     p
 }
+
+/// Options a model cannot be built without: TimeLLM's backbone folder (a tiny random GPT-2,
+/// 2 layers of width 32, written once per test process), its width and a `d_ff` within it; none
+/// for the others.
+pub fn required_options(name: &str) -> Vec<(String, String)> {
+    static BACKBONE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if name != "TimeLLM" {
+        return Vec::new();
+    }
+    let dir = BACKBONE.get_or_init(|| {
+        let dir = temp_dir("tiny-gpt2");
+        neurodiv_models_llm::tiny::write_tiny_gpt2(&dir, Default::default()).unwrap();
+        dir.display().to_string()
+    });
+    vec![
+        ("llm".into(), serde_json::to_string(dir).unwrap()),
+        ("d_llm".into(), "32".into()),
+        ("d_ff".into(), "32".into()),
+    ]
+}

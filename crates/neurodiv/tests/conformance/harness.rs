@@ -75,6 +75,18 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
         "iTransformer" => vec![("hidden_size", "8"), ("n_heads", "2"), ("d_ff", "8")],
         "TFT" => vec![("hidden_size", "8"), ("n_head", "2")],
         "StemGNN" => vec![("multi_layer", "1")],
+        "TimeLLM" => vec![
+            ("d_ff", "16"),
+            ("d_model", "16"),
+            ("n_heads", "2"),
+            ("patch_len", "4"),
+            ("stride", "2"),
+            // Its default rate (1e-4) is NeuralForecast's for 5 steps; the learning check runs 300.
+            ("learning_rate", "0.001"),
+            // Every window carries a prompt of about 150 tokens through the backbone: 8 windows
+            // per step instead of the harness's 64 keep its checks to seconds.
+            ("windows_batch_size", "8"),
+        ],
         "VanillaTransformer" | "Autoformer" => vec![
             ("hidden_size", "8"),
             ("n_head", "2"),
@@ -95,10 +107,25 @@ pub fn tiny_overrides(name: &str) -> Vec<(&'static str, &'static str)> {
     }
 }
 
+/// Options a model cannot be built without (TimeLLM's tiny backbone folder).
+pub fn required(name: &str) -> Vec<(String, String)> {
+    crate::common::required_options(split_variant(name).0)
+}
+
+/// `name`'s default config with its [`required`] options.
+pub fn defaults_with_required(name: &str) -> Value {
+    let mut defaults = registry::default_config(name, H, L).expect("registered name");
+    for (k, v) in required(name) {
+        defaults[k] = serde_json::from_str(&v).unwrap();
+    }
+    defaults
+}
+
 /// Models whose forecast of a window depends on the other windows of its batch, as in
 /// NeuralForecast: TimesNet picks its periods from the amplitudes of the whole batch, StemGNN
-/// averages its attention (the graph between the series) over the windows of the batch.
-pub const BATCH_COUPLED: &[&str] = &["TimesNet", "StemGNN"];
+/// averages its attention (the graph between the series) over the windows of the batch; TimeLLM
+/// pads the prompts of a batch to the longest of them, with no attention mask.
+pub const BATCH_COUPLED: &[&str] = &["TimesNet", "StemGNN", "TimeLLM"];
 
 /// Models that, as in NeuralForecast, train only with point losses (one output per step):
 /// DeepNPTS. The checks skip the other losses for them, and
@@ -162,10 +189,11 @@ pub fn overrides(name: &str, n_series: usize, extra: &[(&str, String)]) -> Vec<(
     let (name, mode) = split_variant(name);
     let defaults = registry::default_config(name, H, L).expect("registered name");
     let has = |k: &str| defaults.get(k).is_some();
-    let mut out = vec![
+    let mut out = required(name);
+    out.extend([
         ("max_steps".to_string(), QUICK_STEPS.to_string()),
         ("windows_batch_size".to_string(), "64".to_string()),
-    ];
+    ]);
     for (k, v) in tiny_overrides(name) {
         if has(k) {
             out.push((k.to_string(), v.to_string()));

@@ -14,7 +14,10 @@ fn every_model_name_parses_in_any_case() {
                 name,
                 "{spelling}"
             );
-            assert!(registry::build(&spelling, H, L, &[]).is_ok(), "{spelling}");
+            assert!(
+                registry::build(&spelling, H, L, &required(name)).is_ok(),
+                "{spelling}"
+            );
         }
         assert!(registry::default_config(&name.to_lowercase(), H, L).is_ok());
     }
@@ -29,7 +32,7 @@ fn every_model_name_parses_in_any_case() {
 #[test]
 fn configs_round_trip_and_bad_overrides_list_the_valid_keys() {
     for name in registry::model_names() {
-        let defaults = registry::default_config(name, H, L).unwrap();
+        let defaults = defaults_with_required(name);
         let model = registry::from_config_json(name, &defaults.to_string())
             .unwrap_or_else(|e| panic!("{name}: default config does not build: {e}"));
         let json = model.config_json();
@@ -60,7 +63,8 @@ fn configs_round_trip_and_bad_overrides_list_the_valid_keys() {
             matches!(err, NfError::BadOption(_)),
             "{name}: bad value gives {err:?}"
         );
-        let invalid = [("max_steps".to_string(), "0".to_string())];
+        let mut invalid = required(name);
+        invalid.push(("max_steps".to_string(), "0".to_string()));
         let err = registry::build(name, H, L, &invalid)
             .unwrap_err()
             .to_string();
@@ -86,7 +90,7 @@ fn aliases_name_the_columns() {
 fn the_default_column_name_is_the_registry_name() {
     // NeuralForecast names a model's columns after its class (its `alias` when set).
     for name in registry::model_names() {
-        let model = registry::build(name, H, L, &[]).unwrap();
+        let model = registry::build(name, H, L, &required(name)).unwrap();
         assert_eq!(model.name(), name);
         assert_eq!(model.alias(), name);
     }
