@@ -148,6 +148,7 @@ fn open_unguarded(path: &Path, format: FileFormat) -> Result<(Vec<String>, Batch
             )
         }
         FileFormat::Arrow => {
+            check_ipc_blocks(path, &file)?;
             let reader =
                 arrow_ipc::reader::FileReader::try_new(std::io::BufReader::new(file), None)
                     .map_err(|e| arrow_error(path, e))?;
@@ -157,6 +158,57 @@ fn open_unguarded(path: &Path, format: FileFormat) -> Result<(Vec<String>, Batch
     };
     let names = schema.fields().iter().map(|f| f.name().clone()).collect();
     Ok((names, batches))
+}
+
+/// Checks that every block an Arrow IPC file's footer lists (record batches, dictionaries) lies
+/// inside the file, before arrow-ipc allocates a buffer of the size a block declares (arrow-rs
+/// issue #10921: a block claiming terabytes aborts the process). Reads only the footer; a footer
+/// that does not parse is left for arrow-ipc to report.
+fn check_ipc_blocks(path: &Path, file: &std::fs::File) -> Result<(), DataError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let io = |source| DataError::Io {
+        path: Some(path.to_path_buf()),
+        source,
+    };
+    let mut file = file;
+    let len = file.metadata().map_err(io)?.len();
+    // The file ends with the footer, its length (i32, little-endian) and the magic "ARROW1".
+    if len < 10 + 8 {
+        return Ok(());
+    }
+    let mut tail = [0u8; 4];
+    file.seek(SeekFrom::Start(len - 10)).map_err(io)?;
+    file.read_exact(&mut tail).map_err(io)?;
+    let footer_len = i32::from_le_bytes(tail);
+    let Some(start) = u64::try_from(footer_len)
+        .ok()
+        .and_then(|n| (len - 10).checked_sub(n))
+        .filter(|&start| start >= 8)
+    else {
+        return Ok(());
+    };
+    let mut footer = vec![0u8; footer_len as usize]; // within the file: checked just above
+    file.seek(SeekFrom::Start(start)).map_err(io)?;
+    file.read_exact(&mut footer).map_err(io)?;
+    file.seek(SeekFrom::Start(0)).map_err(io)?;
+    let Ok(footer) = arrow_ipc::root_as_footer(&footer) else {
+        return Ok(());
+    };
+    let blocks = footer.recordBatches().into_iter().flatten();
+    for block in blocks.chain(footer.dictionaries().into_iter().flatten()) {
+        let end = u64::try_from(block.offset()).ok().and_then(|offset| {
+            let meta = u64::try_from(block.metaDataLength()).ok()?;
+            let body = u64::try_from(block.bodyLength()).ok()?;
+            offset.checked_add(meta)?.checked_add(body)
+        });
+        if end.is_none_or(|end| end > len) {
+            return Err(arrow_error(
+                path,
+                "not a valid Arrow file (a record batch of its footer lies outside the file)",
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The ids of a column: text (also dictionary-encoded) or integers, as owned strings of one

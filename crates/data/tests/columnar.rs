@@ -171,12 +171,22 @@ fn corrupted_parquet_and_arrow_files_are_errors_not_panics() {
         assert!(refused > 0, "{name}: every corruption was read");
         std::fs::remove_file(&path).unwrap();
     }
-    // The file the fuzzer found: buffer lengths that made arrow-ipc slice past its body.
-    let seed = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/seeds/table_reader/regression-arrow-buffer-out-of-bounds");
-    let path = temp("fuzzed.arrow");
-    std::fs::write(&path, &std::fs::read(seed).unwrap()[1..]).unwrap(); // without the mode byte
-    let e = PanelFrame::from_path(&path, &CsvOptions::default()).unwrap_err();
-    assert!(e.to_string().contains("not a valid file"), "{e}");
-    std::fs::remove_file(&path).unwrap();
+    // The files the fuzzer found: buffer lengths that made arrow-ipc slice past its body, and a
+    // footer block of 2^57 bytes that it would have allocated (an abort, not a panic).
+    for (seed, why) in [
+        ("regression-arrow-buffer-out-of-bounds", "not a valid file"),
+        (
+            "regression-arrow-block-past-the-end",
+            "lies outside the file",
+        ),
+    ] {
+        let seed = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fuzz/seeds/table_reader")
+            .join(seed);
+        let path = temp("fuzzed.arrow");
+        std::fs::write(&path, &std::fs::read(seed).unwrap()[1..]).unwrap(); // no mode byte
+        let e = PanelFrame::from_path(&path, &CsvOptions::default()).unwrap_err();
+        assert!(e.to_string().contains(why), "{e}");
+        std::fs::remove_file(&path).unwrap();
+    }
 }
