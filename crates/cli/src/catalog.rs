@@ -2,7 +2,8 @@
 //! option's type, default and meaning, read from the documentation tables
 //! (`docs/models.md`, `docs/configuration.md`) compiled into the binary.
 
-use neurodiv::registry;
+use neurodiv::core::CoreError;
+use neurodiv::{NfError, registry};
 
 const MODELS_MD: &str = include_str!("../../../docs/models.md");
 const CONFIGURATION_MD: &str = include_str!("../../../docs/configuration.md");
@@ -86,8 +87,20 @@ pub fn list() -> Result<String> {
         "model", "family", "takes", "description"
     );
     for (name, family) in registry::model_families() {
-        let model = registry::build_for_series(name, 12, 24, &[], 1)?;
-        let c = model.capabilities();
+        let c = match registry::build_for_series(name, 12, 24, &[], 1) {
+            Ok(model) => model.capabilities(),
+            // A model that reads files (TimeLLM's backbone folder) cannot be built from its
+            // defaults alone: its row says which option it needs.
+            Err(NfError::Core(CoreError::Config { field, .. })) => {
+                let needs = format!("needs --set {field}=...");
+                let description = model_row(name).map_or(String::new(), |(paper, _)| paper);
+                text.push_str(&format!(
+                    "{name:<16} {family:<10} {needs:<28} {description}\n"
+                ));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         let mut takes: Vec<&str> = [
             (c.futr_exog, "futr"),
             (c.hist_exog, "hist"),
